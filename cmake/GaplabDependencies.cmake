@@ -1,0 +1,35 @@
+# Why: every third-party library gaplab uses is a Debian package; find them in one
+# place so a missing one fails at configure time with the package name to install.
+function(gaplab_require found what debian_pkg)
+  if(NOT ${found})
+    message(FATAL_ERROR "gaplab needs ${what}: install it with `apt-get install ${debian_pkg}` "
+                        "(or run scripts/setup.sh, which installs every dependency)")
+  endif()
+endfunction()
+
+find_package(Eigen3 3.4 QUIET NO_MODULE)
+gaplab_require(Eigen3_FOUND "Eigen 3.4" libeigen3-dev)
+find_package(yaml-cpp QUIET)
+gaplab_require(yaml-cpp_FOUND "yaml-cpp" libyaml-cpp-dev)
+find_package(HDF5 QUIET COMPONENTS C)
+gaplab_require(HDF5_FOUND "HDF5 (C API)" libhdf5-dev)
+find_package(ZLIB QUIET)
+gaplab_require(ZLIB_FOUND "zlib" zlib1g-dev)
+find_package(OpenMP QUIET COMPONENTS CXX)
+gaplab_require(OpenMP_CXX_FOUND "OpenMP" "g++ (libgomp)")
+find_package(MPI QUIET COMPONENTS CXX)
+gaplab_require(MPI_CXX_FOUND "MPI" "libopenmpi-dev openmpi-bin")
+find_package(CLI11 QUIET CONFIG)
+gaplab_require(CLI11_FOUND "CLI11" libcli11-dev)
+find_package(Threads REQUIRED)
+if(GAPLAB_BUILD_TESTS)
+  find_package(GTest QUIET)
+  gaplab_require(GTest_FOUND "GoogleTest" libgtest-dev)
+endif()
+
+# yaml-cpp 0.7 (Debian 12) exports `yaml-cpp`, 0.8 exports `yaml-cpp::yaml-cpp`.
+if(TARGET yaml-cpp::yaml-cpp)
+  set(GAPLAB_YAML_TARGET yaml-cpp::yaml-cpp)
+else()
+  set(GAPLAB_YAML_TARGET yaml-cpp)
+endif()

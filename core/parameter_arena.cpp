@@ -1,0 +1,77 @@
+// core/parameter_arena.cpp — layout, initialisation and state of the flat buffers.
+#include "core/parameter_arena.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "core/rng.h"
+
+namespace gaplab {
+
+Init Init::fanIn(int64_t fanIn) {
+  return uniform(1.0f / std::sqrt(static_cast<float>(std::max<int64_t>(fanIn, 1))));
+}
+
+const ParamInfo& ParamView::info() const { return arena_->param(index_); }
+float* ParamView::value() const { return arena_->values() + info().offset; }
+float* ParamView::grad() const { return arena_->grads() + info().offset; }
+Tensor ParamView::valueTensor() const { return Tensor::borrow(value(), info().shape); }
+Tensor ParamView::gradTensor() const { return Tensor::borrow(grad(), info().shape); }
+
+float* BufferView::data() const { return arena_->bufferStorage().data() + arena_->buffer(index_).offset; }
+Tensor BufferView::tensor() const { return Tensor::borrow(data(), arena_->buffer(index_).shape); }
+int64_t BufferView::numel() const { return arena_->buffer(index_).numel; }
+
+ParamView ParameterArena::addParameter(const std::string& name, const Shape& shape, Init init,
+                                       WeightDecay decay) {
+  if (allocated_) throw std::logic_error("ParameterArena: parameter '" + name + "' added after allocate()");
+  ParamInfo info{name, shape, totalParams_, shapeNumel(shape), init, decay};
+  totalParams_ += info.numel;
+  params_.push_back(std::move(info));
+  return ParamView(this, static_cast<int>(params_.size() - 1));
+}
+
+BufferView ParameterArena::addBuffer(const std::string& name, const Shape& shape, float initialValue) {
+  if (allocated_) throw std::logic_error("ParameterArena: buffer '" + name + "' added after allocate()");
+  BufferInfo info{name, shape, totalBuffers_, shapeNumel(shape), initialValue};
+  totalBuffers_ += info.numel;
+  bufferInfos_.push_back(std::move(info));
+  return BufferView(this, static_cast<int>(bufferInfos_.size() - 1));
+}
+
+void ParameterArena::allocate(RngStream& rng) {
+  if (allocated_) throw std::logic_error("ParameterArena::allocate called twice");
+  values_.assign(static_cast<std::size_t>(totalParams_), 0.0f);
+  grads_.assign(static_cast<std::size_t>(totalParams_), 0.0f);
+  buffers_.assign(static_cast<std::size_t>(totalBuffers_), 0.0f);
+  for (const ParamInfo& p : params_) {
+    float* v = values_.data() + p.offset;
+    for (int64_t i = 0; i < p.numel; ++i) {
+      switch (p.init.kind) {
+        case InitKind::kZeros: v[i] = 0.0f; break;
+        case InitKind::kOnes: v[i] = 1.0f; break;
+        case InitKind::kUniform: v[i] = rng.uniform(-p.init.scale, p.init.scale); break;
+        case InitKind::kNormal: v[i] = p.init.scale * rng.normal(); break;
+      }
+    }
+  }
+  for (const BufferInfo& b : bufferInfos_)
+    std::fill_n(buffers_.data() + b.offset, b.numel, b.initialValue);
+  allocated_ = true;
+}
+
+void ParameterArena::zeroGrad() { std::fill(grads_.begin(), grads_.end(), 0.0f); }
+
+float* ParameterArena::state(const std::string& name) {
+  requireAllocated("state");
+  auto [it, inserted] = states_.try_emplace(name);
+  if (inserted) it->second.assign(static_cast<std::size_t>(totalParams_), 0.0f);
+  return it->second.data();
+}
+
+void ParameterArena::requireAllocated(const char* what) const {
+  if (!allocated_) throw std::logic_error(std::string("ParameterArena::") + what + " before allocate()");
+}
+
+}  // namespace gaplab

@@ -1,0 +1,136 @@
+// core/parameter_arena.h — every parameter of a model in one flat buffer.
+//
+// Why (DESIGN.md "ParameterArena"): parameters live in one contiguous buffer,
+// gradients in a second of the same layout, optimizer state beside them, and
+// non-trained buffers (BatchNorm running statistics) in a fourth. That gives
+// one-memset gradient zeroing, contiguous all-reduce buckets, vectorised
+// optimizer updates over the whole model and a checkpoint of one dataset per buffer.
+//
+// Life cycle: modules call addParameter()/addBuffer() while the model is built,
+// then allocate() fixes the layout and initialises values from a seed. Views
+// (ParamView/BufferView) stay valid for the arena's lifetime.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+
+namespace gaplab {
+
+class ParameterArena;
+class RngStream;
+
+enum class InitKind { kZeros, kOnes, kUniform, kNormal };
+// kUniform draws from [-scale, scale]; kNormal from N(0, scale^2).
+struct Init {
+  InitKind kind = InitKind::kZeros;
+  float scale = 0.0f;
+  static Init zeros() { return {InitKind::kZeros, 0.0f}; }
+  static Init ones() { return {InitKind::kOnes, 0.0f}; }
+  static Init uniform(float bound) { return {InitKind::kUniform, bound}; }
+  static Init normal(float std) { return {InitKind::kNormal, std}; }
+  // PyTorch's default for Linear/Conv weights and biases: U(-1/sqrt(fanIn), 1/sqrt(fanIn)).
+  static Init fanIn(int64_t fanIn);
+};
+
+// Whether decoupled weight decay applies (weights yes; biases and norm gains no).
+enum class WeightDecay { kApply, kSkip };
+
+struct ParamInfo {
+  std::string name;
+  Shape shape;
+  int64_t offset = 0;
+  int64_t numel = 0;
+  Init init;
+  WeightDecay decay = WeightDecay::kApply;
+};
+
+// A parameter inside the arena: value and gradient at the same offset.
+class ParamView {
+ public:
+  ParamView() = default;
+  ParamView(ParameterArena* arena, int index) : arena_(arena), index_(index) {}
+  bool defined() const { return arena_ != nullptr; }
+  const ParamInfo& info() const;
+  float* value() const;
+  float* grad() const;
+  Tensor valueTensor() const;
+  Tensor gradTensor() const;
+  int64_t numel() const { return info().numel; }
+
+ private:
+  ParameterArena* arena_ = nullptr;
+  int index_ = -1;
+};
+
+// A non-trained state tensor (running mean/variance), checkpointed with the model.
+class BufferView {
+ public:
+  BufferView() = default;
+  BufferView(ParameterArena* arena, int index) : arena_(arena), index_(index) {}
+  bool defined() const { return arena_ != nullptr; }
+  float* data() const;
+  Tensor tensor() const;
+  int64_t numel() const;
+
+ private:
+  ParameterArena* arena_ = nullptr;
+  int index_ = -1;
+};
+
+class ParameterArena {
+ public:
+  ParameterArena() = default;
+  ParameterArena(const ParameterArena&) = delete;
+  ParameterArena& operator=(const ParameterArena&) = delete;
+
+  ParamView addParameter(const std::string& name, const Shape& shape, Init init,
+                         WeightDecay decay = WeightDecay::kApply);
+  BufferView addBuffer(const std::string& name, const Shape& shape, float initialValue);
+
+  // Fixes the layout and initialises every parameter from `rng` in declaration order.
+  void allocate(RngStream& rng);
+  bool allocated() const { return allocated_; }
+
+  int64_t size() const { return totalParams_; }
+  float* values() { return values_.data(); }
+  float* grads() { return grads_.data(); }
+  const float* values() const { return values_.data(); }
+  const float* grads() const { return grads_.data(); }
+  std::vector<float>& valueBuffer() { return values_; }
+  std::vector<float>& gradBuffer() { return grads_; }
+  std::vector<float>& bufferStorage() { return buffers_; }
+  void zeroGrad();
+
+  // Optimizer state of the parameter layout, zero-initialised on first request.
+  float* state(const std::string& name);
+  const std::map<std::string, std::vector<float>>& states() const { return states_; }
+  std::map<std::string, std::vector<float>>& states() { return states_; }
+
+  const std::vector<ParamInfo>& params() const { return params_; }
+  const ParamInfo& param(int index) const { return params_.at(static_cast<std::size_t>(index)); }
+  struct BufferInfo {
+    std::string name;
+    Shape shape;
+    int64_t offset = 0;
+    int64_t numel = 0;
+    float initialValue = 0.0f;
+  };
+  const std::vector<BufferInfo>& buffers() const { return bufferInfos_; }
+  const BufferInfo& buffer(int index) const { return bufferInfos_.at(static_cast<std::size_t>(index)); }
+
+ private:
+  void requireAllocated(const char* what) const;
+  std::vector<ParamInfo> params_;
+  std::vector<BufferInfo> bufferInfos_;
+  int64_t totalParams_ = 0;
+  int64_t totalBuffers_ = 0;
+  bool allocated_ = false;
+  std::vector<float> values_, grads_, buffers_;
+  std::map<std::string, std::vector<float>> states_;
+};
+
+}  // namespace gaplab
