@@ -31,6 +31,7 @@ class Variable {
 
   bool hasGrad() const { return node_->grad.defined(); }
   const Tensor& grad() const { return node_->grad; }
+  Tensor& grad() { return node_->grad; }
   // Storage for this variable's gradient and how to write it (see file comment).
   Tensor gradForWrite(GradWrite* mode);
   void clearGrad() { node_->grad = Tensor(); }

@@ -1,0 +1,29 @@
+// cli/commands.h — one function per `gaplab` subcommand; main.cpp wires them to CLI11.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace gaplab::cli {
+
+struct RunOptions {
+  std::string configPath;
+  std::vector<std::string> overrides;  // --set key=value
+  std::string outPath;                 // empty: results/<config stem>.h5
+  bool overwrite = false;
+  std::string progress = "auto";       // auto, live, log, quiet
+};
+int runCommand(const RunOptions& options);
+
+int workloadsCommand();
+
+struct BenchOptions {
+  std::string device = "cpu";
+  int threads = 2;
+  std::vector<std::string> cases;
+};
+int benchCommand(const BenchOptions& options);
+
+int summaryCommand(const std::string& resultsPath);
+
+}  // namespace gaplab::cli

@@ -1,0 +1,78 @@
+// cli/progress_line.cpp — see progress_line.h.
+#include "cli/progress_line.h"
+
+#include <algorithm>
+#include <string>
+
+namespace gaplab::cli {
+namespace {
+
+std::string formatDuration(double s) {
+  char buf[32];
+  if (!(s >= 0) || s > 1e7) return "--";
+  const int total = static_cast<int>(s + 0.5);
+  if (total >= 3600) std::snprintf(buf, sizeof buf, "%dh%02dm", total / 3600, total / 60 % 60);
+  else if (total >= 60) std::snprintf(buf, sizeof buf, "%dm%02ds", total / 60, total % 60);
+  else std::snprintf(buf, sizeof buf, "%.1fs", s);
+  return buf;
+}
+
+// Time left until the first budget (steps or timed seconds) runs out.
+double etaSeconds(const TrainingProgress& p) {
+  if (p.step == 0 || p.timedSeconds <= 0) return -1;
+  const double perStep = p.timedSeconds / static_cast<double>(p.step);
+  const double bySteps = perStep * static_cast<double>(p.maxSteps - p.step);
+  const double byTime = p.maxRuntimeSeconds - p.timedSeconds;
+  return std::max(0.0, std::min(bySteps, byTime));
+}
+
+}  // namespace
+
+ProgressLine::ProgressLine(std::FILE* out, ProgressStyle style) : out_(out), style_(style) {}
+
+ProgressLine::~ProgressLine() { finish(); }
+
+void ProgressLine::draw(const TrainingProgress& p) {
+  char line[256];
+  std::string eval = "eval --";
+  if (p.lastEval) {
+    char e[64];
+    std::snprintf(e, sizeof e, "val acc %.4f gap %+.4f", p.lastEval->validationMetric, p.lastEval->metricGap());
+    eval = e;
+  }
+  std::snprintf(line, sizeof line, "step %lld/%lld  epoch %.2f  loss %.4f  %s  timed %s  eta %s",
+                static_cast<long long>(p.step), static_cast<long long>(p.maxSteps), p.epoch, p.loss, eval.c_str(),
+                formatDuration(p.timedSeconds).c_str(), formatDuration(etaSeconds(p)).c_str());
+  std::fprintf(out_, "\r%-110s", line);
+  std::fflush(out_);
+  lineOpen_ = true;
+}
+
+void ProgressLine::onStep(const TrainingProgress& p) {
+  if (style_ != ProgressStyle::kLiveLine) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now - lastDraw_ < std::chrono::milliseconds(200)) return;
+  lastDraw_ = now;
+  draw(p);
+}
+
+void ProgressLine::onEval(const TrainingProgress& p, const EvalRecord& r) {
+  if (style_ == ProgressStyle::kQuiet) return;
+  if (style_ == ProgressStyle::kLiveLine) {
+    draw(p);
+    return;
+  }
+  std::fprintf(out_,
+               "eval step %lld epoch %.2f timed %.1fs  train loss %.4f  eval-train acc %.4f loss %.4f  "
+               "val acc %.4f loss %.4f  gap %+.4f\n",
+               static_cast<long long>(r.step), r.epoch, r.timedSeconds, r.trainLoss, r.evalTrainMetric, r.evalTrainLoss,
+               r.validationMetric, r.validationLoss, r.metricGap());
+  std::fflush(out_);
+}
+
+void ProgressLine::finish() {
+  if (lineOpen_) std::fputc('\n', out_);
+  lineOpen_ = false;
+}
+
+}  // namespace gaplab::cli

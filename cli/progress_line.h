@@ -1,0 +1,34 @@
+// cli/progress_line.h — the live progress display of `gaplab run`.
+//
+// Why: a user watching a run wants step, epoch, loss, the last evaluation,
+// timed seconds and the ETA within the budget on one line. On a terminal the
+// line redraws in place (at most 5 times a second); in a log file each
+// evaluation prints one line instead, so logs stay readable.
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+
+#include "workloads/trainer.h"
+
+namespace gaplab::cli {
+
+enum class ProgressStyle { kLiveLine, kLogLines, kQuiet };
+
+class ProgressLine final : public ProgressSink {
+ public:
+  ProgressLine(std::FILE* out, ProgressStyle style);
+  ~ProgressLine() override;
+  void onStep(const TrainingProgress& progress) override;
+  void onEval(const TrainingProgress& progress, const EvalRecord& record) override;
+  void finish();  // ends a live line with a newline
+
+ private:
+  void draw(const TrainingProgress& progress);
+  std::FILE* out_;
+  ProgressStyle style_;
+  std::chrono::steady_clock::time_point lastDraw_{};
+  bool lineOpen_ = false;
+};
+
+}  // namespace gaplab::cli

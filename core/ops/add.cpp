@@ -1,0 +1,65 @@
+// core/ops/add.cpp — one vectorised pass forward, one per input backward; see add.h.
+#include "core/ops/add.h"
+
+#include <stdexcept>
+
+#include "core/ops/parallel.h"
+
+namespace gaplab {
+namespace {
+
+// Writes dy (=/+=) into the gradient of v, one chunk per thread.
+void writeInputGrad(Variable& v, const float* dy) {
+  GradWrite mode;
+  Tensor dT = v.gradForWrite(&mode);
+  float* d = dT.data();
+  detail::parallelChunks(dT.numel(), 1, [&](int64_t b, int64_t e) {
+    if (mode == GradWrite::kAssign) {
+      for (int64_t i = b; i < e; ++i) d[i] = dy[i];
+    } else {
+      for (int64_t i = b; i < e; ++i) d[i] += dy[i];
+    }
+  });
+}
+
+struct AddOp final : Op {
+  Variable a, b, y;
+
+  const char* name() const override { return "add"; }
+
+  // dy: [...] -> da: [...] (=/+= dy), db: [...] (=/+= dy)
+  void backward() override {
+    if (!y.hasGrad()) return;
+    const float* dy = y.grad().data();
+    if (a.requiresGrad()) writeInputGrad(a, dy);
+    if (b.requiresGrad()) writeInputGrad(b, dy);
+  }
+};
+
+}  // namespace
+
+Variable add(Tape& tape, const Variable& a, const Variable& b) {
+  if (!a.defined() || !b.defined()) throw std::invalid_argument("add: input variable is undefined");
+  if (a.shape() != b.shape())
+    throw std::invalid_argument("add: shapes differ: " + shapeToString(a.shape()) + " + " +
+                                shapeToString(b.shape()));
+  Tensor yv = Tensor::empty(a.shape());
+  const float* av = a.value().data();
+  const float* bv = b.value().data();
+  float* out = yv.data();
+  detail::parallelChunks(yv.numel(), 1, [&](int64_t s, int64_t e) {
+    for (int64_t i = s; i < e; ++i) out[i] = av[i] + bv[i];
+  });
+  const bool needsGrad = a.requiresGrad() || b.requiresGrad() || tape.recording();
+  Variable y(yv, needsGrad ? RequiresGrad::kYes : RequiresGrad::kNo);
+  if (tape.recording()) {
+    auto op = std::make_unique<AddOp>();
+    op->a = a;
+    op->b = b;
+    op->y = y;
+    tape.push(std::move(op));
+  }
+  return y;
+}
+
+}  // namespace gaplab

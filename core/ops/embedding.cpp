@@ -1,0 +1,79 @@
+// core/ops/embedding.cpp — row gather forward, ordered scatter-add backward; see embedding.h.
+//
+// Backward adds the rows serially in id order: repeated ids hit the same table
+// row, and a fixed summation order keeps the gradient bit-identical across runs
+// and thread counts.
+#include "core/ops/embedding.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "core/ops/parallel.h"
+
+namespace gaplab {
+namespace {
+
+struct EmbeddingOp final : Op {
+  Variable y;
+  ParamView table;
+  std::vector<int32_t> ids;
+  int64_t d;
+
+  const char* name() const override { return "embedding"; }
+
+  // dy: [T, D] -> dTable: [V, D] (+= dy[t] into row ids[t], t in order)
+  void backward() override {
+    if (!y.hasGrad()) return;
+    ConstMatrixMap dY(y.grad().data(), static_cast<int64_t>(ids.size()), d);
+    float* grad = table.grad();
+    for (std::size_t t = 0; t < ids.size(); ++t) {
+      Eigen::Map<Eigen::RowVectorXf> row(grad + static_cast<int64_t>(ids[t]) * d, d);
+      row += dY.row(static_cast<int64_t>(t));
+    }
+  }
+};
+
+}  // namespace
+
+Variable embedding(Tape& tape, const std::vector<int32_t>& ids, const Shape& idsShape, const ParamView& table) {
+  if (!table.defined()) throw std::invalid_argument("embedding: table is undefined");
+  const Shape& ts = table.info().shape;
+  if (ts.size() != 2)
+    throw std::invalid_argument("embedding: table '" + table.info().name + "' has shape " + shapeToString(ts) +
+                                ", expected [V, D]");
+  const int64_t vocab = ts[0], d = ts[1];
+  const int64_t count = shapeNumel(idsShape);
+  if (count != static_cast<int64_t>(ids.size()))
+    throw std::invalid_argument("embedding: " + std::to_string(ids.size()) + " ids for shape " +
+                                shapeToString(idsShape));
+  for (std::size_t t = 0; t < ids.size(); ++t)
+    if (ids[t] < 0 || ids[t] >= vocab)
+      throw std::out_of_range("embedding '" + table.info().name + "': id " + std::to_string(ids[t]) +
+                              " at position " + std::to_string(t) + " is out of range for V = " +
+                              std::to_string(vocab));
+
+  Shape yShape = idsShape;
+  yShape.push_back(d);
+  Tensor yv = Tensor::empty(yShape);
+  const float* w = table.value();
+  float* out = yv.data();
+  detail::parallelChunks(count, d, [&](int64_t t0, int64_t t1) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const float* src = w + static_cast<int64_t>(ids[static_cast<std::size_t>(t)]) * d;
+      std::copy(src, src + d, out + t * d);
+    }
+  });
+
+  Variable y(yv, tape.recording() ? RequiresGrad::kYes : RequiresGrad::kNo);
+  if (tape.recording()) {
+    auto op = std::make_unique<EmbeddingOp>();
+    op->y = y;
+    op->table = table;
+    op->ids = ids;
+    op->d = d;
+    tape.push(std::move(op));
+  }
+  return y;
+}
+
+}  // namespace gaplab

@@ -1,0 +1,39 @@
+// core/optim/adam_moments.h — what AdamW, NAdamW and LAMB share: option checks
+// and the bias-correction scalars of the first and second moments.
+//
+// Why: the three optimizers keep the same m/v moments and must validate and
+// bias-correct them identically; one definition keeps them from drifting apart.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+
+#include "core/optim/optimizer.h"
+
+namespace gaplab::detail {
+
+// Throws std::invalid_argument ("<optimizer>: beta1 = 1.5, expected 0 <= beta1 < 1").
+inline void checkAdamOptions(const std::string& optimizer, float beta1, float beta2, float eps,
+                             float weightDecay) {
+  if (!(beta1 >= 0.0f && beta1 < 1.0f)) throw invalidOption(optimizer, "beta1", beta1, "0 <= beta1 < 1");
+  if (!(beta2 >= 0.0f && beta2 < 1.0f)) throw invalidOption(optimizer, "beta2", beta2, "0 <= beta2 < 1");
+  if (!(std::isfinite(eps) && eps > 0.0f)) throw invalidOption(optimizer, "eps", eps, "a finite value > 0");
+  if (!(std::isfinite(weightDecay) && weightDecay >= 0.0f)) {
+    throw invalidOption(optimizer, "weightDecay", weightDecay, "a finite value >= 0");
+  }
+}
+
+struct AdamScalars {
+  double biasCorrection1 = 1.0;     // 1 - beta1^t
+  float biasCorrection2Sqrt = 1.0f;  // sqrt(1 - beta2^t)
+};
+
+// Bias corrections for step t >= 1, computed in double as PyTorch does in Python.
+inline AdamScalars adamScalars(float beta1, float beta2, int64_t t) {
+  const double td = static_cast<double>(t);
+  return {1.0 - std::pow(static_cast<double>(beta1), td),
+          static_cast<float>(std::sqrt(1.0 - std::pow(static_cast<double>(beta2), td)))};
+}
+
+}  // namespace gaplab::detail

@@ -1,0 +1,67 @@
+// core/optim/optimizer.cpp — step bookkeeping and helpers shared by all optimizers.
+#include "core/optim/optimizer.h"
+
+#include <cmath>
+#include <sstream>
+
+namespace gaplab {
+
+Optimizer::~Optimizer() = default;
+
+void Optimizer::setStepCount(int64_t steps) {
+  if (steps < 0) {
+    throw std::invalid_argument(name() + ": step count = " + std::to_string(steps) + ", expected >= 0");
+  }
+  stepCount_ = steps;
+}
+
+void Optimizer::checkStep(const ParameterArena& arena, float learningRate) const {
+  if (!arena.allocated()) throw std::logic_error(name() + ": step() before ParameterArena::allocate()");
+  if (!(std::isfinite(learningRate) && learningRate >= 0.0f)) {
+    std::ostringstream os;
+    os << name() << ": learning rate = " << learningRate << ", expected a finite value >= 0";
+    throw std::invalid_argument(os.str());
+  }
+}
+
+namespace detail {
+
+std::vector<DecaySegment> decaySegments(const ParameterArena& arena) {
+  std::vector<DecaySegment> segments;
+  for (const ParamInfo& p : arena.params()) {
+    if (p.numel == 0) continue;
+    if (!segments.empty() && segments.back().decay == p.decay && segments.back().end == p.offset) {
+      segments.back().end = p.offset + p.numel;
+    } else {
+      segments.push_back({p.offset, p.offset + p.numel, p.decay});
+    }
+  }
+  return segments;
+}
+
+double sumOfSquares(const float* x, int64_t n) {
+  constexpr int kLanes = 8;
+  double lane[kLanes] = {};
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) {
+    for (int j = 0; j < kLanes; ++j) {
+      const double v = x[i + j];
+      lane[j] += v * v;
+    }
+  }
+  for (int j = 0; i < n; ++i, ++j) {
+    const double v = x[i];
+    lane[j] += v * v;
+  }
+  return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+}
+
+std::invalid_argument invalidOption(const std::string& optimizer, const std::string& option, double value,
+                                    const std::string& expected) {
+  std::ostringstream os;
+  os << optimizer << ": " << option << " = " << value << ", expected " << expected;
+  return std::invalid_argument(os.str());
+}
+
+}  // namespace detail
+}  // namespace gaplab

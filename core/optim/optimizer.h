@@ -1,0 +1,101 @@
+// core/optim/optimizer.h — the interface every optimizer implements.
+//
+// Why (DESIGN.md "Optimizers"): the Trainer holds one Optimizer and calls
+// step(arena, lr) once per training step with the learning rate from an
+// LrSchedule. Updates run over the arena's flat value/gradient buffers, so one
+// vectorised loop covers the whole model; optimizer state lives in
+// arena.state(...) so a checkpoint of the arena carries it. The step counter is
+// the only state outside the arena: checkpoints save stepCount() and restore it
+// with setStepCount() on resume.
+//
+// Determinism: every loop runs over fixed blocks of the flat buffer
+// (detail::kBlock), whole blocks per thread, so updates and norms are
+// bit-identical for any thread count, not only for a fixed one.
+//
+// Numerics: kernels are Eigen array expressions in float with scalars
+// (bias corrections, norms) in double. Under Eigen's default EIGEN_FAST_MATH,
+// the vectorised float sqrt is rsqrt plus one Newton step: within 3 ulp of
+// std::sqrt, and 0 for inputs below FLT_MIN (negligible beside eps). Results
+// therefore match PyTorch to rounding, not bit for bit.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/ops/parallel.h"
+#include "core/parameter_arena.h"
+
+namespace gaplab {
+
+class Optimizer {
+ public:
+  virtual ~Optimizer();
+
+  // Applies one update from arena.grads() to arena.values() and increments
+  // stepCount(). Throws std::logic_error before arena.allocate() and
+  // std::invalid_argument for a negative or non-finite learning rate.
+  virtual void step(ParameterArena& arena, float learningRate) = 0;
+  virtual std::string name() const = 0;
+
+  // Number of completed steps (t in the bias corrections is stepCount() after
+  // the increment, i.e. 1 on the first step).
+  int64_t stepCount() const { return stepCount_; }
+  // For resuming from a checkpoint; throws std::invalid_argument when negative.
+  void setStepCount(int64_t steps);
+
+ protected:
+  // Checks the arena and learning rate (see step()); call first in step().
+  void checkStep(const ParameterArena& arena, float learningRate) const;
+  int64_t stepCount_ = 0;
+};
+
+namespace detail {
+
+// A contiguous range of the flat buffer whose parameters share a decay mode.
+struct DecaySegment {
+  int64_t begin = 0;
+  int64_t end = 0;
+  WeightDecay decay = WeightDecay::kApply;
+};
+
+// Adjacent parameters with the same WeightDecay merged into maximal runs, in
+// layout order; covers [0, arena.size()).
+std::vector<DecaySegment> decaySegments(const ParameterArena& arena);
+
+// Block length of every loop in core/optim. Elementwise kernels are called
+// once per block (blocks start at multiples of kBlock from their segment's
+// start) and reductions sum each block in a fixed pattern, then the block sums
+// in block order. Threads take whole blocks, so which code path (vector body,
+// scalar peel or tail) computes an element never depends on the thread count:
+// results are bit-identical for any number of threads.
+constexpr int64_t kBlock = 4096;
+
+// Runs kernel(begin, end, decay) over the whole flat range, one call per block
+// of each segment, blocks spread over threads. `workPerItem` is the rough cost
+// of one element, as in parallelChunks.
+template <class Kernel>
+void forEachDecaySegment(const ParameterArena& arena, int64_t workPerItem, Kernel&& kernel) {
+  for (const DecaySegment& s : decaySegments(arena)) {
+    const int64_t blocks = (s.end - s.begin + kBlock - 1) / kBlock;
+    parallelChunks(blocks, kBlock * workPerItem, [&](int64_t blockBegin, int64_t blockEnd) {
+      for (int64_t k = blockBegin; k < blockEnd; ++k) {
+        const int64_t begin = s.begin + k * kBlock;
+        kernel(begin, begin + kBlock < s.end ? begin + kBlock : s.end, s.decay);
+      }
+    });
+  }
+}
+
+// Sum of x[i]^2 over [0, n) in double, in a fixed order (eight interleaved
+// partial sums, combined pairwise), independent of threads.
+double sumOfSquares(const float* x, int64_t n);
+
+// The std::invalid_argument every optimizer throws for a bad option, e.g.
+// "adamw: beta1 = 1.5, expected 0 <= beta1 < 1".
+std::invalid_argument invalidOption(const std::string& optimizer, const std::string& option, double value,
+                                    const std::string& expected);
+
+}  // namespace detail
+}  // namespace gaplab

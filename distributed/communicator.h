@@ -1,0 +1,37 @@
+// distributed/communicator.h — the collectives a trial's ranks need.
+//
+// Why: the trainer averages gradients and takes the maximum of timings over the
+// ranks of one trial without knowing whether MPI, NCCL or nothing sits below.
+// LocalCommunicator is the one-rank case; the MPI and NCCL implementations land
+// with the Distributed issue behind this same interface.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+namespace gaplab {
+
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  // In-place sum over ranks of `count` floats, in a fixed reduction order.
+  virtual void allReduceSum(float* data, int64_t count) = 0;
+  virtual double allReduceMax(double value) = 0;
+  virtual double allReduceSum(double value) = 0;
+  virtual void barrier() = 0;
+};
+
+// A single rank: every collective is the identity.
+class LocalCommunicator final : public Communicator {
+ public:
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  void allReduceSum(float*, int64_t) override {}
+  double allReduceMax(double value) override { return value; }
+  double allReduceSum(double value) override { return value; }
+  void barrier() override {}
+};
+
+}  // namespace gaplab

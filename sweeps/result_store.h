@@ -1,0 +1,124 @@
+// sweeps/result_store.h — the HDF5 results file: one summary row per trial, one curve row per eval.
+//
+// Why: every gaplab run and sweep ends in one file that analysis tools (gaplab
+// summary, h5py, pandas, h5dump) read. It has to be self-describing (schema
+// version in a file attribute, docs/results-schema.md), refuse to clobber an
+// existing file, and never leave a half-written file behind.
+//
+// Two ways to write, chosen by how the store is opened:
+//
+//  * create(path): a new file for one run. Rows go to a temporary file
+//    `<path>.tmp-<pid>` in the same directory; commit() closes it and renames it
+//    onto `path` in one atomic step (POSIX rename). A store destroyed without
+//    commit() (an exception, a failed run) deletes the temporary file, so `path`
+//    is either absent, the untouched previous file, or complete. A `kill -9`
+//    can leave a stray `<path>.tmp-<pid>`, never a broken `path`.
+//
+//  * openForAppend(path): an existing file, written in place; every append()
+//    ends in H5Fflush, so a trial is durable once append() returns. With
+//    AppendMode::kSwmr the file is opened for single-writer/multiple-reader
+//    access: other processes can read it while it is written (readAll, or h5py
+//    with swmr=True), and after the writer is killed the file still opens for
+//    reading with every trial that append() returned for. A sweep creates the
+//    file with create(path) + commit(), then reopens it with kSwmr.
+//
+// create() checks that the directory is writable and the file absent (unless
+// OverwriteMode::kOverwrite) before anything else; the CLI calls
+// checkWritable() first of all, so that these mistakes surface before training.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "core/hdf5_handle.h"
+#include "workloads/trial_result.h"
+
+namespace gaplab {
+
+enum class OverwriteMode { kFail, kOverwrite };
+
+// How openForAppend shares the file: kExclusive locks out every other process
+// until the store closes; kSwmr lets readers open it concurrently (HDF5 SWMR).
+enum class AppendMode { kExclusive, kSwmr };
+
+class ResultStore {
+ public:
+  // Stored in the file attribute `gaplab_schema_version`. Bump it whenever a
+  // column is added, removed, renamed or changes meaning (docs/results-schema.md).
+  static constexpr int kSchemaVersion = 1;
+  static constexpr const char* kSchemaVersionAttribute = "gaplab_schema_version";
+  static constexpr const char* kSummaryDataset = "summary";
+  static constexpr const char* kCurvesDataset = "curves";
+
+  // Throws std::runtime_error when create(path, mode) would fail for a reason
+  // that can be known in advance: the parent directory is missing, not a
+  // directory or not writable ("cannot write to directory D: Permission denied"),
+  // or `path` exists and mode is kFail ("output file P exists; pass --overwrite
+  // to replace it"), or `path` is a directory.
+  static void checkWritable(const std::string& path, OverwriteMode mode);
+
+  // A new, empty results file, written to `<path>.tmp-<pid>` until commit().
+  static ResultStore create(const std::string& path, OverwriteMode mode);
+
+  // An existing results file, written in place. Throws naming the path when the
+  // file is missing, not HDF5, corrupt, still marked open by a writer, or has a
+  // schema version other than kSchemaVersion (naming found and expected).
+  static ResultStore openForAppend(const std::string& path, AppendMode mode = AppendMode::kExclusive);
+
+  // Every trial in the file, in the order appended, each with its curve. Opens
+  // read-only, falling back to SWMR reading when a SWMR writer holds the file
+  // (or was killed while holding it). Same errors as openForAppend.
+  static std::vector<TrialResult> readAll(const std::string& path);
+
+  ResultStore(ResultStore&& other) noexcept;
+  ResultStore& operator=(ResultStore&& other) noexcept;
+  ResultStore(const ResultStore&) = delete;
+  ResultStore& operator=(const ResultStore&) = delete;
+  // Without commit(): a created store deletes its temporary file; an appended
+  // store closes the file (its rows are already flushed).
+  ~ResultStore();
+
+  // Writes the trial's curve rows and then its summary row, and flushes the file.
+  // Throws when the store is committed or the trial id is already in the file.
+  void append(const TrialResult& result);
+
+  // True when a summary row with this trial id was written (or was in the file).
+  bool contains(const std::string& trialId) const;
+
+  // Closes the file; a created store then renames its temporary file onto the
+  // final path (replacing an existing file only under kOverwrite). Afterwards
+  // the store accepts no more rows.
+  void commit();
+
+  const std::string& path() const { return path_; }
+  // The file HDF5 is writing now: `<path>.tmp-<pid>` before a create()d store
+  // is committed, `path` otherwise.
+  const std::string& writePath() const { return writePath_; }
+  int64_t trialCount() const { return summaryRows_; }
+
+ private:
+  enum class Origin { kCreated, kAppending };
+  enum class State { kOpen, kClosed };
+
+  ResultStore(std::string path, std::string writePath, Origin origin);
+  void createDatasets();
+  void openDatasets();
+  void loadTrialIds();
+  void discard() noexcept;
+
+  std::string path_;
+  std::string writePath_;
+  Origin origin_ = Origin::kCreated;
+  OverwriteMode overwrite_ = OverwriteMode::kFail;
+  State state_ = State::kClosed;
+  HdfFile file_;
+  HdfDataset summary_;
+  HdfDataset curves_;
+  int64_t summaryRows_ = 0;
+  int64_t curveRows_ = 0;
+  std::unordered_set<std::string> trialIds_;
+};
+
+}  // namespace gaplab

@@ -1,0 +1,639 @@
+// tests/sweeps/result_store_test.cpp — the results file round-trips, refuses to clobber, never half-exists.
+//
+// Why: the results file is the product of every run and sweep. These tests pin
+// the promises users rely on: what goes in comes back (infinite time-to-result
+// and failure messages included), an existing file is never damaged by a failed
+// or refused run, errors name the file, a SWMR writer can be read while it
+// writes and after it is killed, and h5dump and h5py read the file.
+#include "sweeps/result_store.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <limits>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/hdf5_handle.h"
+
+namespace gaplab {
+namespace {
+
+namespace fs = std::filesystem;
+
+EvalRecord evalAt(int64_t step, double base) {
+  EvalRecord eval;
+  eval.step = step;
+  eval.epoch = static_cast<double>(step) / 100.0;
+  eval.timedSeconds = 0.5 * static_cast<double>(step);
+  eval.wallSeconds = 0.75 * static_cast<double>(step);
+  eval.trainLoss = 2.0 - base;
+  eval.evalTrainLoss = 1.9 - base;
+  eval.evalTrainMetric = 0.5 + base;
+  eval.validationLoss = 2.1 - base;
+  eval.validationMetric = 0.45 + base;
+  eval.learningRate = 0.1 / static_cast<double>(step + 1);
+  return eval;
+}
+
+TrialResult reachedTrial() {
+  TrialResult result;
+  result.trialId = "mlp-fmnist-3f2a9c";
+  result.workload = "fashion_mnist_mlp";
+  result.configYaml = "workload: fashion_mnist_mlp\noptimizer:\n  name: sgd\n  lr: 0.1\n";
+  result.seed = 18446744073709551557ull;  // needs all 64 bits
+  result.status = TrialStatus::kReachedTarget;
+  result.statusMessage = "validation accuracy 0.85 >= 0.85 at step 300";
+  result.metricName = "accuracy";
+  result.targetDirection = TargetDirection::kAtLeast;
+  result.targetValue = 0.85;
+  result.timeToResultSeconds = 150.25;
+  result.stepsToResult = 300;
+  result.steps = 300;
+  result.epochs = 3.0;
+  result.timedSeconds = 150.25;
+  result.evalSeconds = 12.5;
+  result.setupSeconds = 1.25;
+  result.loggingSeconds = 0.125;
+  result.checkpointSeconds = 0.0625;
+  result.wallSeconds = 170.0;
+  result.host = "node-01";
+  result.ranks = 4;
+  result.parameterCount = 1863690;
+  result.startedAtUnix = 1714560000;
+  result.curve = {evalAt(100, 0.1), evalAt(200, 0.25), evalAt(300, 0.4)};
+  return result;
+}
+
+TrialResult failedTrial() {
+  TrialResult result;
+  result.trialId = "gpt-fortunes-77b01e";
+  result.workload = "fortunes_gpt";
+  result.configYaml = "workload: fortunes_gpt\n";
+  result.seed = 7;
+  result.status = TrialStatus::kDiverged;
+  result.statusMessage = "loss became NaN at step 42 (lr 3.0 too high?) — überprüfen";  // UTF-8 survives
+  result.metricName = "loss";
+  result.targetDirection = TargetDirection::kAtMost;
+  result.targetValue = 3.5;
+  result.timeToResultSeconds = std::numeric_limits<double>::infinity();
+  result.stepsToResult = -1;
+  result.steps = 42;
+  result.epochs = 0.01;
+  result.timedSeconds = 3.5;
+  result.wallSeconds = 4.0;
+  result.host = "node-02";
+  result.ranks = 1;
+  result.parameterCount = 800000;
+  result.startedAtUnix = 1714560100;
+  result.curve = {evalAt(20, 0.0)};
+  return result;
+}
+
+TrialResult trialWithoutCurve(const std::string& id) {
+  TrialResult result;
+  result.trialId = id;
+  result.workload = "synthetic";
+  result.status = TrialStatus::kFailed;
+  result.statusMessage = "std::bad_alloc during setup";
+  result.metricName = "accuracy";
+  return result;
+}
+
+void expectSameEval(const EvalRecord& actual, const EvalRecord& expected) {
+  EXPECT_EQ(actual.step, expected.step);
+  EXPECT_EQ(actual.epoch, expected.epoch);
+  EXPECT_EQ(actual.timedSeconds, expected.timedSeconds);
+  EXPECT_EQ(actual.wallSeconds, expected.wallSeconds);
+  EXPECT_EQ(actual.trainLoss, expected.trainLoss);
+  EXPECT_EQ(actual.evalTrainLoss, expected.evalTrainLoss);
+  EXPECT_EQ(actual.evalTrainMetric, expected.evalTrainMetric);
+  EXPECT_EQ(actual.validationLoss, expected.validationLoss);
+  EXPECT_EQ(actual.validationMetric, expected.validationMetric);
+  EXPECT_EQ(actual.learningRate, expected.learningRate);
+}
+
+void expectSameTrial(const TrialResult& actual, const TrialResult& expected) {
+  SCOPED_TRACE("trial " + expected.trialId);
+  EXPECT_EQ(actual.trialId, expected.trialId);
+  EXPECT_EQ(actual.workload, expected.workload);
+  EXPECT_EQ(actual.configYaml, expected.configYaml);
+  EXPECT_EQ(actual.seed, expected.seed);
+  EXPECT_EQ(actual.status, expected.status);
+  EXPECT_EQ(actual.statusMessage, expected.statusMessage);
+  EXPECT_EQ(actual.metricName, expected.metricName);
+  EXPECT_EQ(actual.targetDirection, expected.targetDirection);
+  EXPECT_EQ(actual.targetValue, expected.targetValue);
+  EXPECT_EQ(actual.timeToResultSeconds, expected.timeToResultSeconds);  // inf == inf
+  EXPECT_EQ(actual.stepsToResult, expected.stepsToResult);
+  EXPECT_EQ(actual.steps, expected.steps);
+  EXPECT_EQ(actual.epochs, expected.epochs);
+  EXPECT_EQ(actual.timedSeconds, expected.timedSeconds);
+  EXPECT_EQ(actual.evalSeconds, expected.evalSeconds);
+  EXPECT_EQ(actual.setupSeconds, expected.setupSeconds);
+  EXPECT_EQ(actual.loggingSeconds, expected.loggingSeconds);
+  EXPECT_EQ(actual.checkpointSeconds, expected.checkpointSeconds);
+  EXPECT_EQ(actual.wallSeconds, expected.wallSeconds);
+  EXPECT_EQ(actual.host, expected.host);
+  EXPECT_EQ(actual.ranks, expected.ranks);
+  EXPECT_EQ(actual.parameterCount, expected.parameterCount);
+  EXPECT_EQ(actual.startedAtUnix, expected.startedAtUnix);
+  ASSERT_EQ(actual.curve.size(), expected.curve.size());
+  for (size_t i = 0; i < expected.curve.size(); ++i) expectSameEval(actual.curve[i], expected.curve[i]);
+}
+
+std::string messageOf(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const std::exception& error) {
+    return error.what();
+  }
+  ADD_FAILURE() << "expected an exception";
+  return "";
+}
+
+std::string readText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+bool commandAvailable(const std::string& probe) { return std::system((probe + " >/dev/null 2>&1").c_str()) == 0; }
+
+int exitCodeOf(const std::string& command) {
+  int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+class ResultStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() / ("gaplab_result_store_" + std::to_string(::getpid()) + "_" + info->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    ::chmod(dir_.c_str(), 0755);
+    fs::remove_all(dir_);
+  }
+  std::string pathOf(const std::string& name) const { return (dir_ / name).string(); }
+  std::vector<std::string> filesInDir() const {
+    std::vector<std::string> names;
+    for (const auto& entry : fs::directory_iterator(dir_)) names.push_back(entry.path().filename().string());
+    return names;
+  }
+  // A committed results file holding `trials`.
+  std::string writeResults(const std::string& name, const std::vector<TrialResult>& trials) {
+    std::string path = pathOf(name);
+    ResultStore store = ResultStore::create(path, OverwriteMode::kFail);
+    for (const TrialResult& trial : trials) store.append(trial);
+    store.commit();
+    return path;
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(ResultStoreTest, RoundTripsTwoTrialsWithCurves) {
+  std::string path = pathOf("results.h5");
+  TrialResult reached = reachedTrial();
+  TrialResult diverged = failedTrial();
+  {
+    ResultStore store = ResultStore::create(path, OverwriteMode::kFail);
+    EXPECT_FALSE(store.contains(reached.trialId));
+    store.append(reached);
+    store.append(diverged);
+    EXPECT_TRUE(store.contains(reached.trialId));
+    EXPECT_TRUE(store.contains(diverged.trialId));
+    EXPECT_FALSE(store.contains("not-there"));
+    EXPECT_EQ(store.trialCount(), 2);
+    store.commit();
+  }
+  std::vector<TrialResult> read = ResultStore::readAll(path);
+  ASSERT_EQ(read.size(), 2u);
+  expectSameTrial(read[0], reached);
+  expectSameTrial(read[1], diverged);
+  EXPECT_TRUE(std::isinf(read[1].timeToResultSeconds));
+  EXPECT_FALSE(read[1].reachedTarget());
+  EXPECT_EQ(read[1].statusMessage, diverged.statusMessage);
+}
+
+TEST_F(ResultStoreTest, TrialWithoutEvaluationsRoundTrips) {
+  TrialResult empty = trialWithoutCurve("no-evals");
+  std::string path = writeResults("results.h5", {empty});
+  std::vector<TrialResult> read = ResultStore::readAll(path);
+  ASSERT_EQ(read.size(), 1u);
+  expectSameTrial(read[0], empty);
+}
+
+TEST_F(ResultStoreTest, EmptyStoreCommitsToAReadableFile) {
+  std::string path = writeResults("empty.h5", {});
+  EXPECT_TRUE(ResultStore::readAll(path).empty());
+}
+
+TEST_F(ResultStoreTest, FileAttributesNameSchemaVersionGaplabVersionAndCreationTime) {
+  std::string path = writeResults("results.h5", {reachedTrial()});
+  HdfFile file = hdfOpenFile(path, HdfFileAccess::kReadOnly);
+  EXPECT_EQ(hdfReadIntAttribute(file.id(), "gaplab_schema_version"), ResultStore::kSchemaVersion);
+  std::optional<std::string> version = hdfReadStringAttribute(file.id(), "gaplab_version");
+  ASSERT_TRUE(version.has_value());
+  EXPECT_FALSE(version->empty());
+  std::optional<std::string> createdAt = hdfReadStringAttribute(file.id(), "created_at");
+  ASSERT_TRUE(createdAt.has_value());
+  EXPECT_EQ(createdAt->size(), std::string("2024-05-01T12:00:00Z").size()) << *createdAt;
+  EXPECT_EQ(createdAt->back(), 'Z');
+}
+
+TEST_F(ResultStoreTest, RowsGoToATemporaryFileUntilCommit) {
+  std::string path = pathOf("results.h5");
+  ResultStore store = ResultStore::create(path, OverwriteMode::kFail);
+  store.append(reachedTrial());
+  EXPECT_NE(store.writePath(), path);
+  EXPECT_EQ(store.writePath().rfind(path + ".tmp-", 0), 0u) << store.writePath();
+  EXPECT_FALSE(fs::exists(path));
+  EXPECT_TRUE(fs::exists(store.writePath()));
+  std::string temporary = store.writePath();
+  store.commit();
+  EXPECT_TRUE(fs::exists(path));
+  EXPECT_FALSE(fs::exists(temporary));
+  EXPECT_EQ(store.writePath(), path);
+  EXPECT_THROW(store.append(failedTrial()), std::logic_error);
+  EXPECT_THROW(store.commit(), std::logic_error);
+}
+
+TEST_F(ResultStoreTest, ErrorMidWriteLeavesNoResultFile) {
+  std::string path = pathOf("results.h5");
+  try {
+    ResultStore store = ResultStore::create(path, OverwriteMode::kFail);
+    store.append(reachedTrial());
+    throw std::runtime_error("training failed");  // before commit()
+  } catch (const std::runtime_error&) {
+  }
+  EXPECT_FALSE(fs::exists(path));
+  EXPECT_TRUE(filesInDir().empty()) << "left behind: " << filesInDir().front();
+}
+
+TEST_F(ResultStoreTest, MovedStoreKeepsItsFileAndCommitsOnce) {
+  std::string path = pathOf("results.h5");
+  ResultStore first = ResultStore::create(path, OverwriteMode::kFail);
+  first.append(reachedTrial());
+  ResultStore second = std::move(first);
+  second.append(failedTrial());
+  second.commit();
+  EXPECT_EQ(ResultStore::readAll(path).size(), 2u);
+}
+
+TEST_F(ResultStoreTest, ExistingFileWithoutOverwriteThrowsAndStaysIntact) {
+  std::string path = pathOf("results.h5");
+  std::ofstream(path) << "precious earlier results";
+  std::string message = messageOf([&] { ResultStore::create(path, OverwriteMode::kFail); });
+  EXPECT_EQ(message, "output file " + path + " exists; pass --overwrite to replace it");
+  EXPECT_THROW(ResultStore::checkWritable(path, OverwriteMode::kFail), std::runtime_error);
+  EXPECT_EQ(readText(path), "precious earlier results");
+  EXPECT_EQ(filesInDir(), std::vector<std::string>{"results.h5"});
+}
+
+TEST_F(ResultStoreTest, OverwriteReplacesTheOldFileOnlyAtCommit) {
+  std::string path = writeResults("results.h5", {reachedTrial()});
+  ResultStore::checkWritable(path, OverwriteMode::kOverwrite);
+  {
+    ResultStore abandoned = ResultStore::create(path, OverwriteMode::kOverwrite);
+    abandoned.append(failedTrial());
+  }  // destroyed without commit: the old file is untouched
+  ASSERT_EQ(ResultStore::readAll(path).size(), 1u);
+  EXPECT_EQ(ResultStore::readAll(path)[0].trialId, reachedTrial().trialId);
+
+  ResultStore store = ResultStore::create(path, OverwriteMode::kOverwrite);
+  store.append(failedTrial());
+  EXPECT_EQ(ResultStore::readAll(path)[0].trialId, reachedTrial().trialId);  // still the old file
+  store.commit();
+  std::vector<TrialResult> read = ResultStore::readAll(path);
+  ASSERT_EQ(read.size(), 1u);
+  EXPECT_EQ(read[0].trialId, failedTrial().trialId);
+  EXPECT_EQ(filesInDir(), std::vector<std::string>{"results.h5"});
+}
+
+TEST_F(ResultStoreTest, MissingDirectoryThrowsBeforeWriting) {
+  std::string directory = pathOf("no/such/dir");
+  std::string path = directory + "/results.h5";
+  std::string message = messageOf([&] { ResultStore::checkWritable(path, OverwriteMode::kFail); });
+  EXPECT_EQ(message, "cannot write to directory " + directory + ": No such file or directory");
+  EXPECT_THROW(ResultStore::create(path, OverwriteMode::kOverwrite), std::runtime_error);
+}
+
+TEST_F(ResultStoreTest, ParentThatIsARegularFileThrows) {
+  std::string notADirectory = pathOf("plain.txt");
+  std::ofstream(notADirectory) << "x";
+  std::string message =
+      messageOf([&] { ResultStore::create(notADirectory + "/results.h5", OverwriteMode::kFail); });
+  EXPECT_EQ(message, "cannot write to directory " + notADirectory + ": Not a directory");
+}
+
+TEST_F(ResultStoreTest, PathThatIsADirectoryThrows) {
+  fs::create_directories(dir_ / "results.h5");
+  std::string message = messageOf([&] { ResultStore::create(pathOf("results.h5"), OverwriteMode::kOverwrite); });
+  EXPECT_NE(message.find("is a directory"), std::string::npos) << message;
+}
+
+TEST_F(ResultStoreTest, ReadOnlyDirectoryThrowsPermissionDenied) {
+  if (::geteuid() == 0) GTEST_SKIP() << "root may write to any directory";
+  ::chmod(dir_.c_str(), 0555);
+  std::string message = messageOf([&] { ResultStore::checkWritable(pathOf("results.h5"), OverwriteMode::kFail); });
+  EXPECT_EQ(message, "cannot write to directory " + dir_.string() + ": Permission denied");
+}
+
+TEST_F(ResultStoreTest, RelativePathUsesTheCurrentDirectory) {
+  fs::path previous = fs::current_path();
+  fs::current_path(dir_);
+  EXPECT_NO_THROW(ResultStore::checkWritable("results.h5", OverwriteMode::kFail));
+  {
+    ResultStore store = ResultStore::create("results.h5", OverwriteMode::kFail);
+    store.append(reachedTrial());
+    store.commit();
+  }
+  std::string message = messageOf([] { ResultStore::checkWritable("results.h5", OverwriteMode::kFail); });
+  fs::current_path(previous);
+  EXPECT_EQ(message, "output file results.h5 exists; pass --overwrite to replace it");
+  EXPECT_EQ(ResultStore::readAll(pathOf("results.h5")).size(), 1u);
+}
+
+TEST_F(ResultStoreTest, OpenForAppendAddsTrialsAndRejectsDuplicates) {
+  std::string path = writeResults("results.h5", {reachedTrial()});
+  {
+    ResultStore store = ResultStore::openForAppend(path);
+    EXPECT_EQ(store.trialCount(), 1);
+    EXPECT_TRUE(store.contains(reachedTrial().trialId));
+    EXPECT_FALSE(store.contains(failedTrial().trialId));
+    std::string message = messageOf([&] { store.append(reachedTrial()); });
+    EXPECT_NE(message.find("already in results file"), std::string::npos) << message;
+    store.append(failedTrial());
+    store.append(trialWithoutCurve("third"));
+    store.commit();
+  }
+  std::vector<TrialResult> read = ResultStore::readAll(path);
+  ASSERT_EQ(read.size(), 3u);
+  expectSameTrial(read[0], reachedTrial());
+  expectSameTrial(read[1], failedTrial());
+  expectSameTrial(read[2], trialWithoutCurve("third"));
+}
+
+TEST_F(ResultStoreTest, AppendedRowsSurviveWithoutCommit) {
+  std::string path = writeResults("results.h5", {});
+  {
+    ResultStore store = ResultStore::openForAppend(path);
+    store.append(reachedTrial());
+  }  // in-place appends are durable once append() returns
+  ASSERT_EQ(ResultStore::readAll(path).size(), 1u);
+}
+
+TEST_F(ResultStoreTest, OpenForAppendOnATextFileThrowsNamingIt) {
+  std::string path = pathOf("notes.txt");
+  std::ofstream(path) << "not results\n";
+  std::string message = messageOf([&] { ResultStore::openForAppend(path); });
+  EXPECT_NE(message.find(path), std::string::npos) << message;
+  EXPECT_NE(message.find("not an HDF5 file"), std::string::npos) << message;
+  EXPECT_NE(messageOf([&] { ResultStore::readAll(path); }).find(path), std::string::npos);
+  EXPECT_EQ(readText(path), "not results\n");
+}
+
+TEST_F(ResultStoreTest, OpenForAppendOnAMissingFileThrowsNamingIt) {
+  std::string path = pathOf("absent.h5");
+  std::string message = messageOf([&] { ResultStore::openForAppend(path); });
+  EXPECT_EQ(message, "cannot open results file '" + path + "': No such file or directory");
+}
+
+TEST_F(ResultStoreTest, TruncatedFileThrowsNamingIt) {
+  std::string good = writeResults("good.h5", {reachedTrial(), failedTrial()});
+  std::string bytes = readText(good);
+  std::string path = pathOf("truncated.h5");
+  std::ofstream(path, std::ios::binary) << bytes.substr(0, bytes.size() / 3);
+  std::string message = messageOf([&] { ResultStore::readAll(path); });
+  EXPECT_NE(message.find(path), std::string::npos) << message;
+  message = messageOf([&] { ResultStore::openForAppend(path); });
+  EXPECT_NE(message.find(path), std::string::npos) << message;
+}
+
+TEST_F(ResultStoreTest, HdfFileWithoutSchemaAttributeIsNotAResultsFile) {
+  std::string path = pathOf("other.h5");
+  hdfCreateFile(path).close({"H5Fclose", path, ""});
+  std::string message = messageOf([&] { ResultStore::openForAppend(path); });
+  EXPECT_NE(message.find(path), std::string::npos) << message;
+  EXPECT_NE(message.find("not a gaplab results file"), std::string::npos) << message;
+}
+
+TEST_F(ResultStoreTest, WrongSchemaVersionThrowsWithFoundAndExpected) {
+  std::string path = writeResults("results.h5", {reachedTrial()});
+  {
+    HdfFile file = hdfOpenFile(path, HdfFileAccess::kReadWrite);
+    hdfWriteIntAttribute(file.id(), ResultStore::kSchemaVersionAttribute, 99);
+  }
+  std::string expected = "results file '" + path + "' has schema version 99, but this gaplab reads schema version " +
+                         std::to_string(ResultStore::kSchemaVersion) + " (it was written by a newer gaplab)";
+  EXPECT_EQ(messageOf([&] { ResultStore::openForAppend(path); }), expected);
+  EXPECT_EQ(messageOf([&] { ResultStore::readAll(path); }), expected);
+}
+
+TEST_F(ResultStoreTest, H5dumpReadsTheFile) {
+  if (!commandAvailable("command -v h5dump")) GTEST_SKIP() << "h5dump not installed (Debian: hdf5-tools)";
+  std::string path = writeResults("results.h5", {reachedTrial(), failedTrial()});
+  EXPECT_EQ(exitCodeOf("h5dump -H '" + path + "' > /dev/null"), 0);
+  std::string dump = pathOf("dump.txt");
+  ASSERT_EQ(exitCodeOf("h5dump -d /summary '" + path + "' > '" + dump + "'"), 0);
+  std::string text = readText(dump);
+  EXPECT_NE(text.find("mlp-fmnist-3f2a9c"), std::string::npos);
+  EXPECT_NE(text.find("time_to_result_s"), std::string::npos);
+  EXPECT_NE(text.find("inf"), std::string::npos);
+}
+
+constexpr const char* kPython = "/usr/bin/python3";
+
+TEST_F(ResultStoreTest, H5pyReadsTheFile) {
+  if (!commandAvailable(std::string(kPython) + " -c 'import h5py, numpy'"))
+    GTEST_SKIP() << "h5py not importable by " << kPython << " (Debian: python3-h5py)";
+  std::string path = writeResults("results.h5", {reachedTrial(), failedTrial()});
+  std::string script = pathOf("check.py");
+  std::ofstream(script) << R"(import sys, math, h5py
+f = h5py.File(sys.argv[1], "r")
+assert int(f.attrs["gaplab_schema_version"]) == 1, f.attrs["gaplab_schema_version"]
+assert isinstance(f.attrs["gaplab_version"], str)
+s = f["summary"][()]
+assert s.shape == (2,), s.shape
+ids = [x.decode() for x in s["trial_id"]]
+assert ids == ["mlp-fmnist-3f2a9c", "gpt-fortunes-77b01e"], ids
+assert s["status"][1].decode() == "diverged"
+assert "überprüfen" in s["status_message"][1].decode("utf-8")
+assert math.isinf(s["time_to_result_s"][1]) and s["steps_to_result"][1] == -1
+assert s["time_to_result_s"][0] == 150.25
+assert int(s["seed"][0]) == 18446744073709551557
+assert abs(s["final_metric_gap"][0] - 0.05) < 1e-12, s["final_metric_gap"][0]
+c = f["curves"][()]
+assert c.shape == (4,), c.shape
+assert list(c["step"]) == [100, 200, 300, 20], list(c["step"])
+assert [x.decode() for x in c["trial_id"]].count("mlp-fmnist-3f2a9c") == 3
+first, count = int(s["curve_first_row"][1]), int(s["curve_row_count"][1])
+assert (first, count) == (3, 1), (first, count)
+)";
+  EXPECT_EQ(exitCodeOf(std::string(kPython) + " '" + script + "' '" + path + "'"), 0);
+}
+
+// ---- Concurrent readers and crashes (HDF5 SWMR) -------------------------------------------
+
+// Runs `body` in a child process and returns its exit status (or the signal
+// that ended it, negated). The child never returns into the test framework.
+int inChildProcess(const std::function<int()>& body) {
+  pid_t child = ::fork();
+  if (child == 0) {
+    int code = 1;
+    try {
+      code = body();
+    } catch (const std::exception& error) {
+      std::fprintf(stderr, "child: %s\n", error.what());
+    }
+    std::_Exit(code);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  if (WIFSIGNALED(status)) return -WTERMSIG(status);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+// A reader in its own process, forked before the writer opens the file (so it
+// shares none of the writer's HDF5 state); it runs readAll on request.
+class ReaderProcess {
+ public:
+  explicit ReaderProcess(const std::string& path) {
+    int requests[2];
+    int replies[2];
+    if (::pipe(requests) != 0 || ::pipe(replies) != 0) throw std::runtime_error("pipe failed");
+    child_ = ::fork();
+    if (child_ == 0) {
+      ::close(requests[1]);
+      ::close(replies[0]);
+      char request = 0;
+      while (::read(requests[0], &request, 1) == 1) {
+        int64_t counts[2] = {-1, -1};  // trials, curve rows
+        try {
+          std::vector<TrialResult> read = ResultStore::readAll(path);
+          counts[0] = static_cast<int64_t>(read.size());
+          counts[1] = 0;
+          for (const TrialResult& trial : read) counts[1] += static_cast<int64_t>(trial.curve.size());
+        } catch (const std::exception& error) {
+          std::fprintf(stderr, "reader: %s\n", error.what());
+        }
+        if (::write(replies[1], counts, sizeof counts) != static_cast<ssize_t>(sizeof counts)) break;
+      }
+      std::_Exit(0);
+    }
+    ::close(requests[0]);
+    ::close(replies[1]);
+    requests_ = requests[1];
+    replies_ = replies[0];
+  }
+  ~ReaderProcess() {
+    ::close(requests_);  // EOF ends the child's loop
+    ::close(replies_);
+    int status = 0;
+    ::waitpid(child_, &status, 0);
+  }
+  ReaderProcess(const ReaderProcess&) = delete;
+  ReaderProcess& operator=(const ReaderProcess&) = delete;
+
+  // {trials, curve rows} as the reader sees them now; {-1, -1} when readAll threw.
+  std::pair<int64_t, int64_t> read() {
+    char request = 'r';
+    int64_t counts[2] = {-1, -1};
+    if (::write(requests_, &request, 1) != 1) return {-1, -1};
+    if (::read(replies_, counts, sizeof counts) != static_cast<ssize_t>(sizeof counts)) return {-1, -1};
+    return {counts[0], counts[1]};
+  }
+
+ private:
+  pid_t child_ = -1;
+  int requests_ = -1;
+  int replies_ = -1;
+};
+
+TEST_F(ResultStoreTest, SwmrWriterIsReadableByAnotherProcessWhileWriting) {
+  std::string path = writeResults("results.h5", {});
+  ReaderProcess reader(path);
+  ResultStore store = ResultStore::openForAppend(path, AppendMode::kSwmr);
+  EXPECT_EQ(reader.read(), std::make_pair(int64_t{0}, int64_t{0}));
+  store.append(reachedTrial());
+  EXPECT_EQ(reader.read(), std::make_pair(int64_t{1}, int64_t{3}));
+  if (commandAvailable(std::string(kPython) + " -c 'import h5py'")) {
+    std::string command = std::string(kPython) +
+                          " -c 'import sys, h5py; f = h5py.File(sys.argv[1], \"r\", swmr=True); "
+                          "sys.exit(0 if f[\"summary\"].shape == (1,) and f[\"curves\"].shape == (3,) else 3)' '" +
+                          path + "'";
+    EXPECT_EQ(exitCodeOf(command), 0);
+  }
+  store.append(failedTrial());
+  EXPECT_EQ(reader.read(), std::make_pair(int64_t{2}, int64_t{4}));
+  store.commit();
+  EXPECT_EQ(reader.read(), std::make_pair(int64_t{2}, int64_t{4}));
+  EXPECT_EQ(ResultStore::readAll(path).size(), 2u);
+}
+
+TEST_F(ResultStoreTest, KilledSwmrWriterLeavesEveryAppendedTrialReadable) {
+  std::string path = writeResults("results.h5", {});
+  int code = inChildProcess([&] {
+    ResultStore store = ResultStore::openForAppend(path, AppendMode::kSwmr);
+    store.append(reachedTrial());
+    store.append(failedTrial());
+    ::raise(SIGKILL);  // kill -9 right after the appends returned
+    return 0;
+  });
+  EXPECT_EQ(code, -SIGKILL);
+  std::vector<TrialResult> read = ResultStore::readAll(path);
+  ASSERT_EQ(read.size(), 2u);
+  expectSameTrial(read[0], reachedTrial());
+  expectSameTrial(read[1], failedTrial());
+
+  // Appending again needs the writer's mark cleared (h5clear -s), and says so.
+  std::string message = messageOf([&] { ResultStore::openForAppend(path, AppendMode::kSwmr); });
+  EXPECT_NE(message.find("h5clear -s"), std::string::npos) << message;
+  if (commandAvailable("command -v h5clear")) {
+    ASSERT_EQ(exitCodeOf("h5clear -s '" + path + "'"), 0);
+    ResultStore store = ResultStore::openForAppend(path, AppendMode::kSwmr);
+    EXPECT_TRUE(store.contains(failedTrial().trialId));
+    store.append(trialWithoutCurve("after-restart"));
+    store.commit();
+    EXPECT_EQ(ResultStore::readAll(path).size(), 3u);
+  }
+}
+
+TEST_F(ResultStoreTest, KilledExclusiveWriterIsReportedWithTheWayOut) {
+  std::string path = writeResults("results.h5", {});
+  int code = inChildProcess([&] {
+    ResultStore store = ResultStore::openForAppend(path, AppendMode::kExclusive);
+    store.append(reachedTrial());
+    ::raise(SIGKILL);
+    return 0;
+  });
+  EXPECT_EQ(code, -SIGKILL);
+  std::string message = messageOf([&] { ResultStore::readAll(path); });
+  EXPECT_NE(message.find(path), std::string::npos) << message;
+  EXPECT_NE(message.find("h5clear -s"), std::string::npos) << message;
+  if (commandAvailable("command -v h5clear")) {
+    ASSERT_EQ(exitCodeOf("h5clear -s '" + path + "'"), 0);
+    std::vector<TrialResult> read = ResultStore::readAll(path);
+    ASSERT_EQ(read.size(), 1u);
+    expectSameTrial(read[0], reachedTrial());
+  }
+}
+
+}  // namespace
+}  // namespace gaplab

@@ -1,0 +1,42 @@
+// workloads/classification_workload.cpp — see classification_workload.h.
+#include "workloads/classification_workload.h"
+
+#include "core/ops/cross_entropy.h"
+
+namespace gaplab {
+
+ClassificationWorkload::ClassificationWorkload(ClassificationData data, std::unique_ptr<ParameterArena> arena,
+                                               std::unique_ptr<Module> model, int64_t batchSize, uint64_t seed,
+                                               float labelSmoothing, ShardSpec shard)
+    : data_(std::move(data)),
+      arena_(std::move(arena)),
+      model_(std::move(model)),
+      loader_(data_.train, batchSize, seed, ShuffleMode::kShuffle, DropLast::kYes, shard),
+      seed_(seed),
+      labelSmoothing_(labelSmoothing) {}
+
+Variable ClassificationWorkload::trainForward(Tape& tape, int64_t step) {
+  Batch batch = loader_.nextTrainingBatch();
+  Variable x(batch.inputs, RequiresGrad::kNo);
+  Variable logits = model_->forward(tape, x, ForwardContext{NormMode::kTrain, seed_, step});
+  return softmaxCrossEntropy(tape, logits, batch.labels, labelSmoothing_);
+}
+
+EvalResult ClassificationWorkload::evaluate(EvalSplit split) {
+  const ClassificationDataset& ds = split == EvalSplit::kEvalTrain ? data_.evalTrain : data_.validation;
+  BatchLoader loader(ds, std::min<int64_t>(kEvalBatch, ds.size()), seed_, ShuffleMode::kSequential, DropLast::kNo);
+  CrossEntropyStats stats;
+  Tape tape(TapeMode::kInference);
+  loader.forEachBatch([&](const Batch& batch) {
+    Variable x(batch.inputs, RequiresGrad::kNo);
+    Variable logits = model_->forward(tape, x, ForwardContext{NormMode::kEval, seed_, 0});
+    softmaxCrossEntropy(tape, logits, batch.labels, 0.0f, &stats);
+  });
+  EvalResult r;
+  r.examples = stats.rows;
+  r.loss = stats.rows ? stats.lossSum / static_cast<double>(stats.rows) : 0.0;
+  r.metric = stats.rows ? static_cast<double>(stats.correct) / static_cast<double>(stats.rows) : 0.0;
+  return r;
+}
+
+}  // namespace gaplab

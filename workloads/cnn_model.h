@@ -1,0 +1,24 @@
+// workloads/cnn_model.h — the small convnet of fmnist_cnn: blocks of
+// conv3x3 -> BatchNorm+ReLU -> maxpool2, then a hidden linear layer and the head.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "core/nn/sequential.h"
+
+namespace gaplab {
+
+struct CnnSpec {
+  int64_t inChannels = 1;
+  int64_t side = 28;                      // square input images
+  std::vector<int64_t> channels{32, 64};  // one conv block per entry
+  int64_t hidden = 128;
+  int64_t classes = 10;
+  float bnMomentum = 0.1f;
+  float dropout = 0.0f;                   // before the head
+};
+
+std::unique_ptr<Sequential> buildCnn(ParameterArena& arena, const CnnSpec& spec);
+
+}  // namespace gaplab

@@ -1,0 +1,98 @@
+// workloads/run_config.cpp — see run_config.h.
+#include "workloads/run_config.h"
+
+#include <cstdio>
+
+#include "workloads/workload_registry.h"
+
+namespace gaplab {
+
+RunConfig parseRunConfig(ConfigDocument& doc) {
+  ConfigSection root = doc.root();
+  RunConfig rc;
+  rc.workload = root.getChoice("workload", "", WorkloadRegistry::instance().names());
+  rc.seed = static_cast<uint64_t>(root.getInt("seed", 0, Range::atLeast(0)));
+  rc.threads = static_cast<int>(root.getInt("threads", 2, Range::between(1, 256)));
+
+  ConfigSection t = root.section("training");
+  TrainingConfig& tc = rc.training;
+  tc.batchSize = t.getInt("batch_size", tc.batchSize, Range::atLeast(1));
+  tc.maxSteps = t.getInt("max_steps", tc.maxSteps, Range::atLeast(1));
+  tc.maxRuntimeS = t.getDouble("max_runtime_s", tc.maxRuntimeS, Range::above(0));
+  tc.evalEverySteps = t.getInt("eval_every_steps", tc.evalEverySteps, Range::atLeast(0));
+  tc.evalEverySeconds = t.getDouble("eval_every_s", tc.evalEverySeconds, Range::atLeast(0));
+  if (tc.evalEverySteps == 0 && tc.evalEverySeconds == 0.0)
+    t.fail("eval_every_steps", "neither eval_every_steps nor eval_every_s is set",
+           "one of them > 0 (evaluations are how time-to-result is measured)");
+  tc.labelSmoothing = t.getDouble("label_smoothing", tc.labelSmoothing, Range::between(0, 0.99));
+  tc.gradClipNorm = t.getDouble("grad_clip_norm", tc.gradClipNorm, Range::atLeast(0));
+
+  ConfigSection o = root.section("optimizer");
+  OptimizerConfig& oc = rc.optimizer;
+  oc.name = o.getChoice("name", oc.name, {"sgd", "momentum", "nesterov", "adamw", "nadamw", "lamb"});
+  oc.learningRate = o.getDouble("lr", oc.learningRate, Range::above(0));
+  const bool usesMomentum = oc.name == "momentum" || oc.name == "nesterov";
+  const bool usesAdam = oc.name == "adamw" || oc.name == "nadamw" || oc.name == "lamb";
+  if (usesMomentum || o.has("momentum")) {
+    if (!usesMomentum)
+      o.fail("momentum", "'momentum' is set but optimizer '" + oc.name + "' has no momentum",
+             "beta1 for adamw/nadamw/lamb, or name: momentum|nesterov");
+    oc.momentum = o.getDouble("momentum", oc.momentum, Range::between(0, 0.999999));
+  }
+  if (usesAdam || o.has("beta1") || o.has("beta2") || o.has("eps")) {
+    if (!usesAdam)
+      o.fail(o.has("beta1") ? "beta1" : o.has("beta2") ? "beta2" : "eps",
+             "Adam-family key set for optimizer '" + oc.name + "'", "it only with adamw, nadamw or lamb");
+    oc.beta1 = o.getDouble("beta1", oc.beta1, Range::between(0, 0.999999));
+    oc.beta2 = o.getDouble("beta2", oc.beta2, Range::between(0, 0.999999999));
+    oc.eps = o.getDouble("eps", oc.eps, Range::above(0));
+  }
+  oc.weightDecay = o.getDouble("weight_decay", oc.weightDecay, Range::atLeast(0));
+
+  ConfigSection s = root.section("schedule");
+  ScheduleConfig& sc = rc.schedule;
+  sc.name = s.getChoice("name", sc.name, {"constant", "warmup_cosine", "warmup_linear", "step", "wsd"});
+  sc.warmupSteps = s.getInt("warmup_steps", sc.warmupSteps, Range::atLeast(0));
+  sc.floorRatio = s.getDouble("floor_ratio", sc.floorRatio, Range::between(0, 1));
+  sc.milestones = s.getIntList("milestones", sc.milestones, Range::atLeast(1));
+  sc.gamma = s.getDouble("gamma", sc.gamma, Range::above(0));
+  sc.decayFraction = s.getDouble("decay_fraction", sc.decayFraction, Range::between(0, 1));
+  sc.totalSteps = s.getInt("total_steps", 0, Range::atLeast(0));
+  if (sc.totalSteps == 0) sc.totalSteps = tc.maxSteps;
+  if (sc.warmupSteps > sc.totalSteps)
+    s.fail("warmup_steps", "warmup of " + std::to_string(sc.warmupSteps) + " steps",
+           "at most the total of " + std::to_string(sc.totalSteps) + " steps");
+
+  ConfigSection g = root.section("target");
+  TargetConfig& gc = rc.target;
+  gc.metric = g.getChoice("metric", gc.metric, {"accuracy", "loss"});
+  const std::string dir = g.getChoice("direction", gc.metric == "loss" ? "at_most" : "at_least",
+                                      {"at_least", "at_most"});
+  gc.direction = dir == "at_least" ? TargetDirection::kAtLeast : TargetDirection::kAtMost;
+  gc.value = g.getDouble("value", gc.value, Range::any());
+  return rc;
+}
+
+ConfigDocument loadRunDocument(const std::string& path, const std::vector<std::string>& overrides) {
+  ConfigDocument doc = ConfigDocument::loadFile(path);
+  for (const auto& o : overrides) doc.applyOverride(o);
+  ConfigSection root = doc.root();
+  if (!root.has("workload"))
+    throw ConfigError(path + ": workload: missing; expected one of the registered workloads (see `gaplab workloads`)");
+  const std::string name = root.getChoice("workload", "", WorkloadRegistry::instance().names());
+  doc.mergeDefaults(WorkloadRegistry::instance().get(name).defaults());
+  return doc;
+}
+
+std::string trialIdOf(const std::string& resolvedYaml) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : resolvedYaml) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+}  // namespace gaplab

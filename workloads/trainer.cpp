@@ -1,0 +1,180 @@
+// workloads/trainer.cpp — see trainer.h for the protocol.
+#include "workloads/trainer.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <ctime>
+
+#include "core/optim/grad_clip.h"
+
+namespace gaplab {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+std::string hostName() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
+}  // namespace
+
+Trainer::Trainer(const RunConfig& config, Workload& workload, Optimizer& optimizer, const LrSchedule& schedule,
+                 Communicator& comm, ProgressSink* progress)
+    : config_(config), workload_(workload), optimizer_(optimizer), schedule_(schedule), comm_(comm), progress_(progress) {}
+
+bool Trainer::meetsTarget(const EvalRecord& r) const {
+  const double v = config_.target.metric == "loss" ? r.validationLoss : r.validationMetric;
+  return config_.target.direction == TargetDirection::kAtLeast ? v >= config_.target.value : v <= config_.target.value;
+}
+
+EvalRecord Trainer::evaluate(int64_t step, double timedSeconds, double wallSeconds, double trainLoss, double lr) {
+  EvalRecord r;
+  r.step = step;
+  r.epoch = workload_.epochsDone();
+  r.timedSeconds = timedSeconds;
+  r.wallSeconds = wallSeconds;
+  r.trainLoss = trainLoss;
+  r.learningRate = lr;
+  const EvalResult et = workload_.evaluate(EvalSplit::kEvalTrain);
+  const EvalResult va = workload_.evaluate(EvalSplit::kValidation);
+  r.evalTrainLoss = et.loss;
+  r.evalTrainMetric = et.metric;
+  r.validationLoss = va.loss;
+  r.validationMetric = va.metric;
+  return r;
+}
+
+TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopRequested) {
+  const TrainingConfig& tc = config_.training;
+  TrialResult result;
+  result.workload = config_.workload;
+  result.configYaml = config_.resolvedYaml;
+  result.trialId = trialIdOf(config_.resolvedYaml);
+  result.seed = config_.seed;
+  result.metricName = config_.target.metric == "loss" ? "loss" : "accuracy";
+  result.targetDirection = config_.target.direction;
+  result.targetValue = config_.target.value;
+  result.host = hostName();
+  result.ranks = comm_.size();
+  result.parameterCount = workload_.arena().size();
+  result.startedAtUnix = static_cast<int64_t>(std::time(nullptr));
+  result.setupSeconds = setupSeconds;
+
+  ParameterArena& arena = workload_.arena();
+  const Clock::time_point wallStart = Clock::now();
+  double timed = 0.0, evalSeconds = 0.0, loggingSeconds = 0.0;
+  double lossSinceEval = 0.0, runningLoss = 0.0;
+  int64_t stepsSinceEval = 0;
+  double lastEvalTimed = 0.0;
+  double lr = schedule_.learningRate(0);
+  int64_t step = 0;
+  TrainingProgress progress;
+  progress.maxSteps = tc.maxSteps;
+  progress.maxRuntimeSeconds = tc.maxRuntimeS;
+  bool stop = false;
+
+  auto doEval = [&]() {
+    const Clock::time_point t = Clock::now();
+    const double trainLoss = stepsSinceEval ? lossSinceEval / static_cast<double>(stepsSinceEval) : runningLoss;
+    EvalRecord rec = evaluate(step, timed, secondsSince(wallStart), trainLoss, lr);
+    result.curve.push_back(rec);
+    lossSinceEval = 0.0;
+    stepsSinceEval = 0;
+    lastEvalTimed = timed;
+    evalSeconds += secondsSince(t);
+    if (progress_) {
+      const Clock::time_point l = Clock::now();
+      progress.lastEval = &result.curve.back();
+      progress_->onEval(progress, rec);
+      loggingSeconds += secondsSince(l);
+    }
+    if (meetsTarget(rec)) {
+      result.status = TrialStatus::kReachedTarget;
+      result.timeToResultSeconds = timed;
+      result.stepsToResult = step;
+      result.statusMessage = "reached validation " + result.metricName + " target " + std::to_string(config_.target.value) +
+                             " at step " + std::to_string(step);
+      stop = true;
+    }
+  };
+
+  while (!stop) {
+    if (stopRequested && stopRequested->load()) {
+      result.status = TrialStatus::kInterrupted;
+      result.statusMessage = "interrupted by a signal at step " + std::to_string(step);
+      break;
+    }
+    // ---- timed region: data, forward, backward, all-reduce, optimizer ----
+    const Clock::time_point t0 = Clock::now();
+    lr = schedule_.learningRate(step);
+    arena.zeroGrad();
+    Tape tape;
+    Variable loss = workload_.trainForward(tape, step);
+    const double lossValue = loss.value().item();
+    if (!std::isfinite(lossValue)) {
+      timed += comm_.allReduceMax(secondsSince(t0));
+      result.status = TrialStatus::kDiverged;
+      result.statusMessage = "training loss became " + std::to_string(lossValue) + " at step " + std::to_string(step) +
+                             " (learning rate " + std::to_string(lr) + ")";
+      break;
+    }
+    tape.backward(loss);
+    if (comm_.size() > 1) {
+      comm_.allReduceSum(arena.grads(), arena.size());
+      const float inv = 1.0f / static_cast<float>(comm_.size());
+      for (int64_t i = 0; i < arena.size(); ++i) arena.grads()[i] *= inv;
+    }
+    if (tc.gradClipNorm > 0.0) clipGradNorm(arena, tc.gradClipNorm);
+    optimizer_.step(arena, static_cast<float>(lr));
+    ++step;
+    timed += comm_.allReduceMax(secondsSince(t0));
+    // ---- end of timed region ----
+
+    lossSinceEval += lossValue;
+    ++stepsSinceEval;
+    runningLoss = step == 1 ? lossValue : 0.95 * runningLoss + 0.05 * lossValue;
+
+    if (progress_) {
+      const Clock::time_point l = Clock::now();
+      progress.step = step;
+      progress.epoch = workload_.epochsDone();
+      progress.loss = runningLoss;
+      progress.timedSeconds = timed;
+      progress.learningRate = lr;
+      progress_->onStep(progress);
+      loggingSeconds += secondsSince(l);
+    }
+
+    const bool stepDue = tc.evalEverySteps > 0 && step % tc.evalEverySteps == 0;
+    const bool timeDue = tc.evalEverySeconds > 0.0 && timed - lastEvalTimed >= tc.evalEverySeconds;
+    const bool outOfSteps = step >= tc.maxSteps;
+    const bool outOfTime = timed >= tc.maxRuntimeS;
+    if (stepDue || timeDue || outOfSteps || outOfTime) doEval();
+    if (stop) break;
+    if (outOfSteps) {
+      result.status = TrialStatus::kMaxSteps;
+      result.statusMessage = "step budget of " + std::to_string(tc.maxSteps) + " exhausted before the target";
+      break;
+    }
+    if (outOfTime) {
+      result.status = TrialStatus::kMaxRuntime;
+      result.statusMessage = "runtime budget of " + std::to_string(tc.maxRuntimeS) + " timed seconds exhausted before the target";
+      break;
+    }
+  }
+
+  result.steps = step;
+  result.epochs = workload_.epochsDone();
+  result.timedSeconds = timed;
+  result.evalSeconds = evalSeconds;
+  result.loggingSeconds = loggingSeconds;
+  result.wallSeconds = secondsSince(wallStart) + setupSeconds;
+  return result;
+}
+
+}  // namespace gaplab

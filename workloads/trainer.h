@@ -1,0 +1,64 @@
+// workloads/trainer.h — the training loop and the AlgoPerf-style timing protocol.
+//
+// Why: time-to-result is only comparable if every workload is timed the same
+// way. Timed: data selection, forward, backward, gradient all-reduce, optimizer
+// step. Untimed and accounted separately: setup, evaluation, logging,
+// checkpointing. Time-to-result is the timed seconds at the first evaluation
+// that meets the target; with several ranks each timing is the maximum over ranks.
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include "core/optim/optimizer.h"
+#include "core/optim/schedule.h"
+#include "distributed/communicator.h"
+#include "workloads/run_config.h"
+#include "workloads/trial_result.h"
+#include "workloads/workload.h"
+
+namespace gaplab {
+
+// What the trainer tells a progress display (the CLI's live line); untimed.
+struct TrainingProgress {
+  int64_t step = 0;
+  int64_t maxSteps = 0;
+  double epoch = 0.0;
+  double loss = 0.0;           // running mean of recent minibatch losses
+  double timedSeconds = 0.0;
+  double maxRuntimeSeconds = 0.0;
+  double learningRate = 0.0;
+  const EvalRecord* lastEval = nullptr;
+};
+
+class ProgressSink {
+ public:
+  virtual ~ProgressSink() = default;
+  virtual void onStep(const TrainingProgress& progress) = 0;
+  virtual void onEval(const TrainingProgress& progress, const EvalRecord& record) = 0;
+};
+
+class Trainer {
+ public:
+  Trainer(const RunConfig& config, Workload& workload, Optimizer& optimizer, const LrSchedule& schedule,
+          Communicator& comm, ProgressSink* progress = nullptr);
+
+  // Trains until the target is met, a budget runs out, the loss diverges or
+  // `stopRequested` becomes true. Never throws for divergence: it is a status.
+  // `setupSeconds` (data loading and model building, done by the caller) is
+  // recorded in the result.
+  TrialResult run(double setupSeconds, const std::atomic<bool>* stopRequested = nullptr);
+
+ private:
+  EvalRecord evaluate(int64_t step, double timedSeconds, double wallSeconds, double trainLoss, double lr);
+  bool meetsTarget(const EvalRecord& record) const;
+
+  const RunConfig& config_;
+  Workload& workload_;
+  Optimizer& optimizer_;
+  const LrSchedule& schedule_;
+  Communicator& comm_;
+  ProgressSink* progress_;
+};
+
+}  // namespace gaplab

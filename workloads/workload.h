@@ -1,0 +1,38 @@
+// workloads/workload.h — what the trainer needs from a task: a model in an arena,
+// a timed training forward, and untimed evaluation.
+//
+// Why: the trainer implements the AlgoPerf timing protocol once; every workload
+// (image classification now, language models next) plugs into it. Data
+// selection happens inside trainForward so that it is timed, as the protocol says.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/autograd/tape.h"
+#include "core/parameter_arena.h"
+
+namespace gaplab {
+
+enum class EvalSplit { kEvalTrain, kValidation };
+
+struct EvalResult {
+  double loss = 0.0;    // mean loss over the split (no label smoothing)
+  double metric = 0.0;  // the workload's metric (accuracy for classification)
+  int64_t examples = 0;
+};
+
+class Workload {
+ public:
+  virtual ~Workload() = default;
+  virtual ParameterArena& arena() = 0;
+  virtual std::string describeModel() const = 0;
+  // Draws the next training batch of this rank and returns the scalar loss (timed).
+  virtual Variable trainForward(Tape& tape, int64_t step) = 0;
+  // Evaluates the whole split in eval mode (untimed by the caller).
+  virtual EvalResult evaluate(EvalSplit split) = 0;
+  virtual double epochsDone() const = 0;
+  virtual int64_t examplesPerStep() const = 0;
+};
+
+}  // namespace gaplab

@@ -1,0 +1,56 @@
+// workloads/workload_registry.h — name -> (defaults, factory) for every workload.
+//
+// Why: the CLI, the sweep engine and library users find workloads by name, and
+// `gaplab workloads` lists them with their targets and budgets. A workload's
+// defaults are a YAML document merged under the user's config, so its target
+// and budget are ordinary, overridable config keys.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "core/config/config_node.h"
+#include "workloads/run_config.h"
+#include "workloads/workload.h"
+
+namespace gaplab {
+
+class Communicator;
+
+// Everything a factory may use to build its workload.
+struct WorkloadContext {
+  const RunConfig& run;
+  ConfigSection root;   // read "model" and "data" (and any workload keys) from here
+  Communicator& comm;
+};
+
+using WorkloadFactory = std::function<std::unique_ptr<Workload>(WorkloadContext&)>;
+
+struct WorkloadEntry {
+  std::string name;
+  std::string description;
+  std::string defaultsYaml;  // every default of the workload, incl. target and budget
+  WorkloadFactory factory;
+  YAML::Node defaults() const { return YAML::Load(defaultsYaml); }
+};
+
+class WorkloadRegistry {
+ public:
+  static WorkloadRegistry& instance();  // holds the built-in workloads
+  void add(WorkloadEntry entry);        // throws on a duplicate name
+  const WorkloadEntry& get(const std::string& name) const;  // throws listing the names
+  std::vector<std::string> names() const;
+
+ private:
+  std::map<std::string, WorkloadEntry> entries_;
+};
+
+// Registers the built-in workloads (called once by instance()).
+void registerBuiltinWorkloads(WorkloadRegistry& registry);
+
+}  // namespace gaplab
