@@ -427,31 +427,124 @@ EvalRecord evalRecord(const CurveRow& row) {
   return eval;
 }
 
-// How readAll got the file open: plainly, or as a SWMR reader of a file that a
-// writer holds (or held when it was killed) — then the newest rows may be
-// incomplete, and are skipped instead of reported as corruption.
-enum class ReadAccess { kPlain, kSwmr };
+// How readAll got the file open: plainly (the file was closed cleanly), or as a
+// SWMR reader of a file that a SWMR writer holds or held when it was killed.
+// Then the newest rows may be incomplete (they are skipped, not reported as
+// corruption) and a failed read is worth retrying. kLocked: the open failed on
+// another process's lock (a writer opening the file holds it for a moment),
+// also worth retrying.
+enum class ReadAccess { kPlain, kSwmr, kLocked };
+
+bool mentions(const std::string& text, const char* part) { return text.find(part) != std::string::npos; }
 
 HdfFile openForReading(const std::string& path, ReadAccess& access) {
+  access = ReadAccess::kPlain;
   hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (id >= 0) {
-    access = ReadAccess::kPlain;
-    return HdfFile(id, {"H5Fopen (read)", path, ""});
-  }
+  if (id >= 0) return HdfFile(id, {"H5Fopen (read)", path, ""});
   std::string plainError = hdfTakeErrorStack();
-  if (plainError.find("already open for write") != std::string::npos) {
-    HdfPropertyList fileAccess = latestFormatAccess(path);
-    id = H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fileAccess.id());
-    if (id >= 0) {
-      access = ReadAccess::kSwmr;
-      return HdfFile(id, {"H5Fopen (SWMR read)", path, ""});
-    }
+  // A file marked as being written refuses plain readers; one that a SWMR writer
+  // is growing right now can also look truncated to them. Both open for SWMR
+  // reading if (and only if) a SWMR writer made the mark.
+  if (mentions(plainError, "unable to lock file")) {
+    access = ReadAccess::kLocked;
+    throw std::runtime_error("results file '" + path + "' is locked by another process (a writer has it open): " +
+                             plainError);
+  }
+  bool marked = mentions(plainError, "already open for write");
+  if (!marked && !mentions(plainError, "truncated"))
+    throw std::runtime_error("HDF5 H5Fopen (read) failed in '" + path + "': " + plainError);
+  HdfPropertyList fileAccess = latestFormatAccess(path);
+  id = H5Fopen(path.c_str(), H5F_ACC_RDONLY | H5F_ACC_SWMR_READ, fileAccess.id());
+  if (id >= 0) {
+    access = ReadAccess::kSwmr;
+    return HdfFile(id, {"H5Fopen (SWMR read)", path, ""});
+  }
+  std::string swmrError = hdfTakeErrorStack();
+  if (marked && mentions(swmrError, "not already open for SWMR writing"))
     throw std::runtime_error("results file '" + path +
                              "' is marked as open by a writer that did not use SWMR (a gaplab process is "
                              "still writing it, or was killed while writing); if no writer is running, "
-                             "clear the mark with `h5clear -s " + path + "`: " + hdfTakeErrorStack());
+                             "clear the mark with `h5clear -s " + path + "`: " + swmrError);
+  access = ReadAccess::kSwmr;  // possibly a SWMR writer caught mid-flush: worth another try
+  throw std::runtime_error("HDF5 H5Fopen (read) failed in '" + path + "': " + plainError +
+                           "; opening for SWMR reading failed too: " + swmrError);
+}
+
+// One attempt at reading every trial; `access` says how the file was opened.
+std::vector<TrialResult> readFile(const std::string& path, ReadAccess& access) {
+  HdfFile file = openForReading(path, access);
+  checkSchemaVersion(file.id(), path);
+  HdfDataset summary(H5Dopen2(file.id(), ResultStore::kSummaryDataset, H5P_DEFAULT), {"H5Dopen2", path, kSummaryObject});
+  HdfDataset curves(H5Dopen2(file.id(), ResultStore::kCurvesDataset, H5P_DEFAULT), {"H5Dopen2", path, kCurvesObject});
+
+  // The summary is read first: under SWMR, every summary row seen here was
+  // written after its curve rows, so the curve extent read next covers them.
+  HdfDatatype summaryType = compoundType(summaryColumns(), sizeof(SummaryRow), TypeTarget::kMemory, path, kSummaryObject);
+  std::vector<SummaryRow> summaryRows(static_cast<size_t>(datasetRows(summary.id(), path, kSummaryObject)));
+  VlenGuard<SummaryRow> summaryGuard(summaryType.id(), summaryRows);
+  readRows(summary.id(), summaryType.id(), summaryRows, path, kSummaryObject);
+
+  HdfDatatype curveType = compoundType(curveColumns(), sizeof(CurveRow), TypeTarget::kMemory, path, kCurvesObject);
+  std::vector<CurveRow> curveRows(static_cast<size_t>(datasetRows(curves.id(), path, kCurvesObject)));
+  VlenGuard<CurveRow> curveGuard(curveType.id(), curveRows);
+  readRows(curves.id(), curveType.id(), curveRows, path, kCurvesObject);
+
+  std::vector<TrialResult> results;
+  results.reserve(summaryRows.size());
+  for (size_t index = 0; index < summaryRows.size(); ++index) {
+    const SummaryRow& row = summaryRows[index];
+    std::string where = "results file '" + path + "', /summary row " + std::to_string(index);
+    std::string trialId = text(row.trialId);
+    bool curveInRange = row.curveFirstRow >= 0 && row.curveRowCount >= 0 &&
+                        row.curveFirstRow + row.curveRowCount <= static_cast<int64_t>(curveRows.size());
+    if (trialId.empty() || !curveInRange) {
+      if (access == ReadAccess::kSwmr) continue;  // being written right now: not reported yet
+      throw std::runtime_error(where + (trialId.empty() ? ": empty trial_id"
+                                                        : ": curve rows [" + std::to_string(row.curveFirstRow) +
+                                                              ", +" + std::to_string(row.curveRowCount) +
+                                                              ") lie outside /curves (" +
+                                                              std::to_string(curveRows.size()) + " rows)"));
+    }
+
+    TrialResult result;
+    result.trialId = trialId;
+    result.workload = text(row.workload);
+    result.configYaml = text(row.configYaml);
+    result.seed = row.seed;
+    try {
+      result.status = trialStatusFromString(text(row.status));
+    } catch (const std::exception& error) {
+      throw std::runtime_error(where + ": " + error.what());
+    }
+    result.statusMessage = text(row.statusMessage);
+    result.metricName = text(row.metricName);
+    result.targetDirection = targetDirectionFromString(text(row.targetDirection), path);
+    result.targetValue = row.targetValue;
+    result.timeToResultSeconds = row.timeToResultS;
+    result.stepsToResult = row.stepsToResult;
+    result.steps = row.steps;
+    result.epochs = row.epochs;
+    result.timedSeconds = row.timedS;
+    result.evalSeconds = row.evalS;
+    result.setupSeconds = row.setupS;
+    result.loggingSeconds = row.loggingS;
+    result.checkpointSeconds = row.checkpointS;
+    result.wallSeconds = row.wallS;
+    result.host = text(row.host);
+    result.ranks = row.ranks;
+    result.parameterCount = row.parameterCount;
+    result.startedAtUnix = row.startedAtUnix;
+    result.curve.reserve(static_cast<size_t>(row.curveRowCount));
+    for (int64_t r = row.curveFirstRow; r < row.curveFirstRow + row.curveRowCount; ++r) {
+      const CurveRow& curve = curveRows[static_cast<size_t>(r)];
+      if (text(curve.trialId) != trialId)
+        throw std::runtime_error(where + ": /curves row " + std::to_string(r) + " belongs to trial '" +
+                                 text(curve.trialId) + "', expected '" + trialId + "'");
+      result.curve.push_back(evalRecord(curve));
+    }
+    results.push_back(std::move(result));
   }
-  throw std::runtime_error("HDF5 H5Fopen (read) failed in '" + path + "': " + plainError);
+  return results;
 }
 
 }  // namespace
@@ -565,13 +658,25 @@ ResultStore ResultStore::openForAppend(const std::string& path, AppendMode mode)
   ResultStore store(path, path, Origin::kAppending);
   HdfPropertyList access = latestFormatAccess(path);
   unsigned flags = H5F_ACC_RDWR | (mode == AppendMode::kSwmr ? H5F_ACC_SWMR_WRITE : 0u);
-  hid_t id = H5Fopen(path.c_str(), flags, access.id());
-  if (id < 0) {
+  // A reader that opened the file without SWMR holds a shared lock while it
+  // reads; wait for it (up to about 3 s) rather than fail the sweep.
+  constexpr int kLockAttempts = 25;
+  hid_t id = -1;
+  for (int attempt = 1;; ++attempt) {
+    id = H5Fopen(path.c_str(), flags, access.id());
+    if (id >= 0) break;
     std::string error = hdfTakeErrorStack();
+    bool locked = mentions(error, "unable to lock file");
+    if (locked && attempt < kLockAttempts) {
+      ::usleep(static_cast<useconds_t>(10000 * attempt));
+      continue;
+    }
     std::string hint;
-    if (error.find("already open for write") != std::string::npos)
+    if (mentions(error, "already open for write"))
       hint = " (a gaplab process is still writing it, or was killed while writing; if none is running, "
              "clear the mark with `h5clear -s " + path + "`)";
+    else if (locked)
+      hint = " (another process has it open)";
     throw std::runtime_error("cannot open results file '" + path + "' for appending" + hint + ": " + error);
   }
   store.file_ = HdfFile(id, {"H5Fopen (append)", path, ""});
@@ -671,80 +776,20 @@ void ResultStore::commit() {
 std::vector<TrialResult> ResultStore::readAll(const std::string& path) {
   hdfSilenceErrorPrinting();
   checkIsHdf5File(path);
-  ReadAccess access = ReadAccess::kPlain;
-  HdfFile file = openForReading(path, access);
-  checkSchemaVersion(file.id(), path);
-  HdfDataset summary(H5Dopen2(file.id(), kSummaryDataset, H5P_DEFAULT), {"H5Dopen2", path, kSummaryObject});
-  HdfDataset curves(H5Dopen2(file.id(), kCurvesDataset, H5P_DEFAULT), {"H5Dopen2", path, kCurvesObject});
-
-  // The summary is read first: under SWMR, every summary row seen here was
-  // written after its curve rows, so the curve extent read next covers them.
-  HdfDatatype summaryType = compoundType(summaryColumns(), sizeof(SummaryRow), TypeTarget::kMemory, path, kSummaryObject);
-  std::vector<SummaryRow> summaryRows(static_cast<size_t>(datasetRows(summary.id(), path, kSummaryObject)));
-  VlenGuard<SummaryRow> summaryGuard(summaryType.id(), summaryRows);
-  readRows(summary.id(), summaryType.id(), summaryRows, path, kSummaryObject);
-
-  HdfDatatype curveType = compoundType(curveColumns(), sizeof(CurveRow), TypeTarget::kMemory, path, kCurvesObject);
-  std::vector<CurveRow> curveRows(static_cast<size_t>(datasetRows(curves.id(), path, kCurvesObject)));
-  VlenGuard<CurveRow> curveGuard(curveType.id(), curveRows);
-  readRows(curves.id(), curveType.id(), curveRows, path, kCurvesObject);
-
-  std::vector<TrialResult> results;
-  results.reserve(summaryRows.size());
-  for (size_t index = 0; index < summaryRows.size(); ++index) {
-    const SummaryRow& row = summaryRows[index];
-    std::string where = "results file '" + path + "', /summary row " + std::to_string(index);
-    std::string trialId = text(row.trialId);
-    bool curveInRange = row.curveFirstRow >= 0 && row.curveRowCount >= 0 &&
-                        row.curveFirstRow + row.curveRowCount <= static_cast<int64_t>(curveRows.size());
-    if (trialId.empty() || !curveInRange) {
-      if (access == ReadAccess::kSwmr) continue;  // being written right now: not reported yet
-      throw std::runtime_error(where + (trialId.empty() ? ": empty trial_id"
-                                                        : ": curve rows [" + std::to_string(row.curveFirstRow) +
-                                                              ", +" + std::to_string(row.curveRowCount) +
-                                                              ") lie outside /curves (" +
-                                                              std::to_string(curveRows.size()) + " rows)"));
-    }
-
-    TrialResult result;
-    result.trialId = trialId;
-    result.workload = text(row.workload);
-    result.configYaml = text(row.configYaml);
-    result.seed = row.seed;
+  // A SWMR reader sees the end of the file as it was when it opened it; rows
+  // appended (and flushed) after that can point at variable-length strings
+  // beyond it, and the read fails. Opening again sees them, so retry a few times
+  // (about 0.25 s in all), as when a writer's lock was in the way.
+  constexpr int kReadAttempts = 10;
+  for (int attempt = 1;; ++attempt) {
+    ReadAccess access = ReadAccess::kPlain;
     try {
-      result.status = trialStatusFromString(text(row.status));
-    } catch (const std::exception& error) {
-      throw std::runtime_error(where + ": " + error.what());
+      return readFile(path, access);
+    } catch (const std::runtime_error&) {
+      if (access == ReadAccess::kPlain || attempt == kReadAttempts) throw;
     }
-    result.statusMessage = text(row.statusMessage);
-    result.metricName = text(row.metricName);
-    result.targetDirection = targetDirectionFromString(text(row.targetDirection), path);
-    result.targetValue = row.targetValue;
-    result.timeToResultSeconds = row.timeToResultS;
-    result.stepsToResult = row.stepsToResult;
-    result.steps = row.steps;
-    result.epochs = row.epochs;
-    result.timedSeconds = row.timedS;
-    result.evalSeconds = row.evalS;
-    result.setupSeconds = row.setupS;
-    result.loggingSeconds = row.loggingS;
-    result.checkpointSeconds = row.checkpointS;
-    result.wallSeconds = row.wallS;
-    result.host = text(row.host);
-    result.ranks = row.ranks;
-    result.parameterCount = row.parameterCount;
-    result.startedAtUnix = row.startedAtUnix;
-    result.curve.reserve(static_cast<size_t>(row.curveRowCount));
-    for (int64_t r = row.curveFirstRow; r < row.curveFirstRow + row.curveRowCount; ++r) {
-      const CurveRow& curve = curveRows[static_cast<size_t>(r)];
-      if (text(curve.trialId) != trialId)
-        throw std::runtime_error(where + ": /curves row " + std::to_string(r) + " belongs to trial '" +
-                                 text(curve.trialId) + "', expected '" + trialId + "'");
-      result.curve.push_back(evalRecord(curve));
-    }
-    results.push_back(std::move(result));
+    ::usleep(static_cast<useconds_t>(5000 * attempt));
   }
-  return results;
 }
 
 }  // namespace gaplab

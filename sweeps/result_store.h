@@ -20,7 +20,9 @@
 //    access: other processes can read it while it is written (readAll, or h5py
 //    with swmr=True), and after the writer is killed the file still opens for
 //    reading with every trial that append() returned for. A sweep creates the
-//    file with create(path) + commit(), then reopens it with kSwmr.
+//    file with create(path) + commit(), then reopens it with kSwmr. A killed
+//    writer leaves HDF5's "open for write" mark on the file: readAll reads past
+//    it, openForAppend refuses until `h5clear -s <path>` clears it.
 //
 // create() checks that the directory is writable and the file absent (unless
 // OverwriteMode::kOverwrite) before anything else; the CLI calls
@@ -68,8 +70,10 @@ class ResultStore {
   static ResultStore openForAppend(const std::string& path, AppendMode mode = AppendMode::kExclusive);
 
   // Every trial in the file, in the order appended, each with its curve. Opens
-  // read-only, falling back to SWMR reading when a SWMR writer holds the file
-  // (or was killed while holding it). Same errors as openForAppend.
+  // read-only, as a SWMR reader when a SWMR writer holds the file (or was killed
+  // while holding it); then it reopens and retries a few times when a read
+  // races the writer's flush, and skips a last row still being written. Same
+  // errors as openForAppend.
   static std::vector<TrialResult> readAll(const std::string& path);
 
   ResultStore(ResultStore&& other) noexcept;

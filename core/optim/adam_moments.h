@@ -24,16 +24,29 @@ inline void checkAdamOptions(const std::string& optimizer, float beta1, float be
   }
 }
 
-struct AdamScalars {
-  double biasCorrection1 = 1.0;     // 1 - beta1^t
+// The scalars of one Adam-family step t >= 1. Bias corrections are computed in
+// double, as PyTorch does in Python, then used as floats by the kernels.
+struct AdamStep {
+  float beta1 = 0.9f;
+  float beta2 = 0.999f;
+  float eps = 1e-8f;
+  double biasCorrection1 = 1.0;      // 1 - beta1^t
+  float invBiasCorrection1 = 1.0f;   // 1 / (1 - beta1^t)
   float biasCorrection2Sqrt = 1.0f;  // sqrt(1 - beta2^t)
+  float stepSize = 0.0f;             // lr / (1 - beta1^t)
 };
 
-// Bias corrections for step t >= 1, computed in double as PyTorch does in Python.
-inline AdamScalars adamScalars(float beta1, float beta2, int64_t t) {
+inline AdamStep adamStep(float beta1, float beta2, float eps, float learningRate, int64_t t) {
   const double td = static_cast<double>(t);
-  return {1.0 - std::pow(static_cast<double>(beta1), td),
-          static_cast<float>(std::sqrt(1.0 - std::pow(static_cast<double>(beta2), td)))};
+  AdamStep s;
+  s.beta1 = beta1;
+  s.beta2 = beta2;
+  s.eps = eps;
+  s.biasCorrection1 = 1.0 - std::pow(static_cast<double>(beta1), td);
+  s.invBiasCorrection1 = static_cast<float>(1.0 / s.biasCorrection1);
+  s.biasCorrection2Sqrt = static_cast<float>(std::sqrt(1.0 - std::pow(static_cast<double>(beta2), td)));
+  s.stepSize = static_cast<float>(static_cast<double>(learningRate) / s.biasCorrection1);
+  return s;
 }
 
 }  // namespace gaplab::detail

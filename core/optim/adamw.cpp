@@ -1,6 +1,7 @@
 // core/optim/adamw.cpp — the AdamW update over the flat buffers (Eigen array maps).
 #include "core/optim/adamw.h"
 
+#include <array>
 
 #include <Eigen/Core>
 
@@ -8,8 +9,22 @@
 
 namespace gaplab {
 namespace {
+
 using ArrayMap = Eigen::Map<Eigen::ArrayXf>;
 using ConstArrayMap = Eigen::Map<const Eigen::ArrayXf>;
+
+// One block; `keep` is 1 - lr*wd for decayed parameters and 1 otherwise.
+GAPLAB_ONE_COPY void adamwBlock(const detail::AdamStep& s, float keep, float* value, float* first, float* second,
+                                const float* grad, int64_t n) {
+  ArrayMap p(value, n), m(first, n), v(second, n);
+  ConstArrayMap g(grad, n);
+  m = s.beta1 * m + (1.0f - s.beta1) * g;
+  v = s.beta2 * v + (1.0f - s.beta2) * g.square();
+  alignas(64) std::array<float, detail::kBlock> root;
+  detail::blockSqrt(second, n, root.data());
+  p = keep * p - s.stepSize * m / (ConstArrayMap(root.data(), n) / s.biasCorrection2Sqrt + s.eps);
+}
+
 }  // namespace
 
 AdamW::AdamW(AdamWOptions options) : options_(options) {
@@ -19,24 +34,16 @@ AdamW::AdamW(AdamWOptions options) : options_(options) {
 void AdamW::step(ParameterArena& arena, float learningRate) {
   checkStep(arena, learningRate);
   ++stepCount_;
-  const detail::AdamScalars s = detail::adamScalars(options_.beta1, options_.beta2, stepCount_);
-  const float b1 = options_.beta1, b2 = options_.beta2, eps = options_.eps;
-  const float stepSize = static_cast<float>(learningRate / s.biasCorrection1);
-  const float bc2Sqrt = s.biasCorrection2Sqrt;
+  const detail::AdamStep s =
+      detail::adamStep(options_.beta1, options_.beta2, options_.eps, learningRate, stepCount_);
   const float decayedScale = 1.0f - learningRate * options_.weightDecay;
   float* values = arena.values();
   const float* grads = arena.grads();
   float* first = arena.state(kFirstMomentState);
   float* second = arena.state(kSecondMomentState);
-
   detail::forEachDecaySegment(arena, 12, [&](int64_t begin, int64_t end, WeightDecay decay) {
-    const int64_t n = end - begin;
-    ArrayMap p(values + begin, n), m(first + begin, n), v(second + begin, n);
-    ConstArrayMap g(grads + begin, n);
-    const float keep = decay == WeightDecay::kApply ? decayedScale : 1.0f;
-    m = b1 * m + (1.0f - b1) * g;
-    v = b2 * v + (1.0f - b2) * g.square();
-    p = keep * p - stepSize * m / (v.sqrt() / bc2Sqrt + eps);
+    adamwBlock(s, decay == WeightDecay::kApply ? decayedScale : 1.0f, values + begin, first + begin,
+               second + begin, grads + begin, end - begin);
   });
 }
 

@@ -2,13 +2,14 @@
 //
 // Pass 1 updates m and v and sums ||p||^2 and ||r||^2 per block; the block sums
 // of each tensor are added in block order to give its trust ratio; pass 2
-// recomputes r with the same code (same inputs, same result) and applies it,
-// so no scratch buffer of the model's size is needed.
+// recomputes r with the same function (same inputs, same bits) into a
+// block-sized scratch and applies it, so no model-sized buffer is needed.
 #include "core/optim/lamb.h"
 
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <utility>
 
 #include <Eigen/Core>
 
@@ -38,19 +39,34 @@ std::vector<Block> tensorBlocks(const ParameterArena& arena) {
   return blocks;
 }
 
-struct Direction {
-  float invBiasCorrection1;
-  float biasCorrection2Sqrt;
-  float eps;
-};
+// r = m_hat/(sqrt(v_hat) + eps) + wd*p for one block, written to `r`. Both
+// passes call this one function, so the r that is applied is bit for bit the r
+// whose norm gave the trust ratio.
+GAPLAB_ONE_COPY void lambDirection(const detail::AdamStep& s, float wd, const float* value, const float* first,
+                                   const float* second, float* r, int64_t n) {
+  alignas(64) std::array<float, detail::kBlock> root;
+  detail::blockSqrt(second, n, root.data());
+  ConstArrayMap p(value, n), m(first, n), sqrtV(root.data(), n);
+  ArrayMap(r, n) = (m * s.invBiasCorrection1) / (sqrtV / s.biasCorrection2Sqrt + s.eps) + wd * p;
+}
 
-// r = m_hat / (sqrt(v_hat) + eps) + wd*p for one block, written to `out`.
-void direction(const Direction& d, float wd, const float* p, const float* m, const float* v, int64_t n,
-               float* out) {
-  ArrayMap r(out, n);
-  r = (ConstArrayMap(m, n) * d.invBiasCorrection1) /
-          (ConstArrayMap(v, n).sqrt() / d.biasCorrection2Sqrt + d.eps) +
-      wd * ConstArrayMap(p, n);
+// Pass 1 for one block: update m and v, then return the block's sums of p^2 and r^2.
+GAPLAB_ONE_COPY std::pair<double, double> lambMoments(const detail::AdamStep& s, float wd, const float* value,
+                                                      float* first, float* second, const float* grad,
+                                                      float* r, int64_t n) {
+  ArrayMap m(first, n), v(second, n);
+  ConstArrayMap g(grad, n);
+  m = s.beta1 * m + (1.0f - s.beta1) * g;
+  v = s.beta2 * v + (1.0f - s.beta2) * g.square();
+  lambDirection(s, wd, value, first, second, r, n);
+  return {detail::sumOfSquares(value, n), detail::sumOfSquares(r, n)};
+}
+
+// Pass 2 for one block: p -= scale * r.
+GAPLAB_ONE_COPY void lambApply(const detail::AdamStep& s, float wd, float scale, float* value, const float* first,
+                               const float* second, float* r, int64_t n) {
+  lambDirection(s, wd, value, first, second, r, n);
+  ArrayMap(value, n) -= scale * ConstArrayMap(r, n);
 }
 
 }  // namespace
@@ -62,9 +78,8 @@ Lamb::Lamb(LambOptions options) : options_(options) {
 void Lamb::step(ParameterArena& arena, float learningRate) {
   checkStep(arena, learningRate);
   ++stepCount_;
-  const detail::AdamScalars s = detail::adamScalars(options_.beta1, options_.beta2, stepCount_);
-  const Direction dir{static_cast<float>(1.0 / s.biasCorrection1), s.biasCorrection2Sqrt, options_.eps};
-  const float b1 = options_.beta1, b2 = options_.beta2;
+  const detail::AdamStep s =
+      detail::adamStep(options_.beta1, options_.beta2, options_.eps, learningRate, stepCount_);
   float* values = arena.values();
   const float* grads = arena.grads();
   float* mState = arena.state(kFirstMomentState);
@@ -76,29 +91,24 @@ void Lamb::step(ParameterArena& arena, float learningRate) {
 
   const std::vector<Block> blocks = tensorBlocks(arena);
   const auto nBlocks = static_cast<int64_t>(blocks.size());
-  std::vector<double> valueSq(blocks.size()), directionSq(blocks.size());
+  std::vector<std::pair<double, double>> blockSq(blocks.size());
   constexpr int64_t kWork = detail::kBlock * 16;
 
   detail::parallelChunks(nBlocks, kWork, [&](int64_t blockBegin, int64_t blockEnd) {
     std::array<float, detail::kBlock> r;
     for (int64_t k = blockBegin; k < blockEnd; ++k) {
       const Block& b = blocks[static_cast<std::size_t>(k)];
-      const int64_t n = b.end - b.begin;
-      ArrayMap m(mState + b.begin, n), v(vState + b.begin, n);
-      ConstArrayMap g(grads + b.begin, n);
-      m = b1 * m + (1.0f - b1) * g;
-      v = b2 * v + (1.0f - b2) * g.square();
-      direction(dir, decayOf(b.param), values + b.begin, m.data(), v.data(), n, r.data());
-      valueSq[static_cast<std::size_t>(k)] = detail::sumOfSquares(values + b.begin, n);
-      directionSq[static_cast<std::size_t>(k)] = detail::sumOfSquares(r.data(), n);
+      blockSq[static_cast<std::size_t>(k)] =
+          lambMoments(s, decayOf(b.param), values + b.begin, mState + b.begin, vState + b.begin, grads + b.begin,
+                      r.data(), b.end - b.begin);
     }
   });
 
-  // Per-tensor sums in block order (blocks of one tensor are consecutive).
+  // Per-tensor sums in block order (the blocks of one tensor are consecutive).
   std::vector<double> pSq(params.size(), 0.0), rSq(params.size(), 0.0);
   for (std::size_t k = 0; k < blocks.size(); ++k) {
-    pSq[static_cast<std::size_t>(blocks[k].param)] += valueSq[k];
-    rSq[static_cast<std::size_t>(blocks[k].param)] += directionSq[k];
+    pSq[static_cast<std::size_t>(blocks[k].param)] += blockSq[k].first;
+    rSq[static_cast<std::size_t>(blocks[k].param)] += blockSq[k].second;
   }
   trustRatios_.assign(params.size(), 1.0);
   for (std::size_t i = 0; i < params.size(); ++i) {
@@ -109,12 +119,10 @@ void Lamb::step(ParameterArena& arena, float learningRate) {
     std::array<float, detail::kBlock> r;
     for (int64_t k = blockBegin; k < blockEnd; ++k) {
       const Block& b = blocks[static_cast<std::size_t>(k)];
-      const int64_t n = b.end - b.begin;
-      direction(dir, decayOf(b.param), values + b.begin, mState + b.begin, vState + b.begin, n, r.data());
       const auto scale =
           static_cast<float>(static_cast<double>(learningRate) * trustRatios_[static_cast<std::size_t>(b.param)]);
-      ArrayMap p(values + b.begin, n);
-      p -= scale * ConstArrayMap(r.data(), n);
+      lambApply(s, decayOf(b.param), scale, values + b.begin, mState + b.begin, vState + b.begin, r.data(),
+                b.end - b.begin);
     }
   });
 }

@@ -1,8 +1,11 @@
 // core/optim/optimizer.cpp — step bookkeeping and helpers shared by all optimizers.
 #include "core/optim/optimizer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
+
+#include <Eigen/Core>
 
 namespace gaplab {
 
@@ -39,7 +42,7 @@ std::vector<DecaySegment> decaySegments(const ParameterArena& arena) {
   return segments;
 }
 
-double sumOfSquares(const float* x, int64_t n) {
+GAPLAB_ONE_COPY double sumOfSquares(const float* x, int64_t n) {
   constexpr int kLanes = 8;
   double lane[kLanes] = {};
   int64_t i = 0;
@@ -54,6 +57,16 @@ double sumOfSquares(const float* x, int64_t n) {
     lane[j] += v * v;
   }
   return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+}
+
+GAPLAB_ONE_COPY void blockSqrt(const float* v, int64_t n, float* out) {
+  constexpr int64_t kPacketMultiple = 16;  // a whole number of packets for SSE, AVX and AVX-512
+  static_assert(kBlock % kPacketMultiple == 0);
+  const int64_t padded = (n + kPacketMultiple - 1) / kPacketMultiple * kPacketMultiple;
+  std::copy_n(v, n, out);
+  std::fill(out + n, out + padded, 1.0f);
+  Eigen::Map<Eigen::ArrayXf, Eigen::Aligned64> a(out, padded);
+  a = a.sqrt();
 }
 
 std::invalid_argument invalidOption(const std::string& optimizer, const std::string& option, double value,

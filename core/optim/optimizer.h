@@ -9,13 +9,16 @@
 // with setStepCount() on resume.
 //
 // Determinism: every loop runs over fixed blocks of the flat buffer
-// (detail::kBlock), whole blocks per thread, so updates and norms are
-// bit-identical for any thread count, not only for a fixed one.
+// (detail::kBlock), whole blocks per thread, block kernels exist as one
+// compiled copy (GAPLAB_ONE_COPY) and square roots go through
+// detail::blockSqrt, so updates and norms are bit-identical for any thread
+// count and any buffer alignment, not only for a fixed thread count.
 //
 // Numerics: kernels are Eigen array expressions in float with scalars
 // (bias corrections, norms) in double. Under Eigen's default EIGEN_FAST_MATH,
 // the vectorised float sqrt is rsqrt plus one Newton step: within 3 ulp of
-// std::sqrt, and 0 for inputs below FLT_MIN (negligible beside eps). Results
+// std::sqrt, and 0 for inputs below FLT_MIN (negligible beside eps); an exact
+// vector sqrt measured about 10x slower on the development machine. Results
 // therefore match PyTorch to rounding, not bit for bit.
 #pragma once
 
@@ -26,6 +29,17 @@
 
 #include "core/ops/parallel.h"
 #include "core/parameter_arena.h"
+
+// Marks a block kernel that must exist as exactly one compiled function. A
+// kernel inlined into several call sites (the serial and the threaded path of
+// parallelChunks) may be compiled differently in each, e.g. with a*b + c fused
+// into an FMA in one copy only, which would make results depend on the thread
+// count. GCC's noipa forbids inlining and cloning; other compilers get noinline.
+#if defined(__GNUC__) && !defined(__clang__)
+#define GAPLAB_ONE_COPY [[gnu::noipa]]
+#else
+#define GAPLAB_ONE_COPY [[gnu::noinline]]
+#endif
 
 namespace gaplab {
 
@@ -74,7 +88,8 @@ constexpr int64_t kBlock = 4096;
 
 // Runs kernel(begin, end, decay) over the whole flat range, one call per block
 // of each segment, blocks spread over threads. `workPerItem` is the rough cost
-// of one element, as in parallelChunks.
+// of one element, as in parallelChunks. The arithmetic belongs in a
+// GAPLAB_ONE_COPY function that `kernel` calls.
 template <class Kernel>
 void forEachDecaySegment(const ParameterArena& arena, int64_t workPerItem, Kernel&& kernel) {
   for (const DecaySegment& s : decaySegments(arena)) {
@@ -87,6 +102,14 @@ void forEachDecaySegment(const ParameterArena& arena, int64_t workPerItem, Kerne
     });
   }
 }
+
+// sqrt(v[i]) for i in [0, n), n <= kBlock, written to `out`: 64-byte aligned
+// storage of kBlock floats. The block is copied there and padded to whole SIMD
+// packets so that Eigen's vector path computes every element: Eigen's float
+// sqrt differs from std::sqrt in the last bits (EIGEN_FAST_MATH), and on a
+// plain range Eigen runs its scalar path on the unaligned head and the tail,
+// which would make results depend on buffer addresses.
+void blockSqrt(const float* v, int64_t n, float* out);
 
 // Sum of x[i]^2 over [0, n) in double, in a fixed order (eight interleaved
 // partial sums, combined pairwise), independent of threads.

@@ -7,8 +7,35 @@
 
 namespace gaplab {
 namespace {
+
 using ArrayMap = Eigen::Map<Eigen::ArrayXf>;
 using ConstArrayMap = Eigen::Map<const Eigen::ArrayXf>;
+
+// One block; `keep` is 1 - lr*wd for decayed parameters and 1 otherwise, so
+// decoupled decay uses the value before this step: p*(1 - lr*wd) - lr*update.
+GAPLAB_ONE_COPY void sgdBlock(Momentum mode, float lr, float beta, float keep, float* value, float* buffer,
+                              const float* grad, int64_t n) {
+  ArrayMap p(value, n);
+  ConstArrayMap g(grad, n);
+  switch (mode) {
+    case Momentum::kNone:
+      p = keep * p - lr * g;
+      break;
+    case Momentum::kHeavyBall: {
+      ArrayMap buf(buffer, n);
+      buf = beta * buf + g;
+      p = keep * p - lr * buf;
+      break;
+    }
+    case Momentum::kNesterov: {
+      ArrayMap buf(buffer, n);
+      buf = beta * buf + g;
+      p = keep * p - lr * (g + beta * buf);
+      break;
+    }
+  }
+}
+
 }  // namespace
 
 Sgd::Sgd(SgdOptions options) : options_(options) {
@@ -22,37 +49,13 @@ Sgd::Sgd(SgdOptions options) : options_(options) {
 
 void Sgd::step(ParameterArena& arena, float learningRate) {
   checkStep(arena, learningRate);
-  const float lr = learningRate;
-  const float beta = options_.beta;
-  const Momentum mode = options_.momentum;
-  const float decayedScale = 1.0f - lr * options_.weightDecay;
+  const float decayedScale = 1.0f - learningRate * options_.weightDecay;
   float* values = arena.values();
   const float* grads = arena.grads();
-  float* buffer = mode == Momentum::kNone ? nullptr : arena.state(kMomentumState);
-
+  float* buffer = options_.momentum == Momentum::kNone ? nullptr : arena.state(kMomentumState);
   detail::forEachDecaySegment(arena, 4, [&](int64_t begin, int64_t end, WeightDecay decay) {
-    const int64_t n = end - begin;
-    ArrayMap p(values + begin, n);
-    ConstArrayMap g(grads + begin, n);
-    // Decoupled decay uses the value before this step: p*(1 - lr*wd) - lr*update.
-    const float keep = decay == WeightDecay::kApply ? decayedScale : 1.0f;
-    switch (mode) {
-      case Momentum::kNone:
-        p = keep * p - lr * g;
-        break;
-      case Momentum::kHeavyBall: {
-        ArrayMap buf(buffer + begin, n);
-        buf = beta * buf + g;
-        p = keep * p - lr * buf;
-        break;
-      }
-      case Momentum::kNesterov: {
-        ArrayMap buf(buffer + begin, n);
-        buf = beta * buf + g;
-        p = keep * p - lr * (g + beta * buf);
-        break;
-      }
-    }
+    sgdBlock(options_.momentum, learningRate, options_.beta, decay == WeightDecay::kApply ? decayedScale : 1.0f,
+             values + begin, buffer == nullptr ? nullptr : buffer + begin, grads + begin, end - begin);
   });
   ++stepCount_;
 }

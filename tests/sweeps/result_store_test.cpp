@@ -587,6 +587,47 @@ TEST_F(ResultStoreTest, SwmrWriterIsReadableByAnotherProcessWhileWriting) {
   EXPECT_EQ(ResultStore::readAll(path).size(), 2u);
 }
 
+TEST_F(ResultStoreTest, ReadsRacingAFastSwmrWriterNeverFailOrGoBackwards) {
+  constexpr int kTrials = 80;
+  std::string path = writeResults("results.h5", {});
+  pid_t writer = ::fork();
+  if (writer == 0) {
+    int code = 1;
+    try {
+      ResultStore store = ResultStore::openForAppend(path, AppendMode::kSwmr);
+      for (int i = 0; i < kTrials; ++i) {
+        TrialResult trial = failedTrial();
+        trial.trialId = "trial-" + std::to_string(i);
+        trial.configYaml = std::string(2000 + i, 'c');  // long strings: new global heap collections
+        trial.curve.assign(static_cast<size_t>(i % 5), evalAt(i, 0.0));
+        store.append(trial);
+      }
+      store.commit();
+      code = 0;
+    } catch (const std::exception& error) {
+      std::fprintf(stderr, "writer: %s\n", error.what());
+    }
+    std::_Exit(code);
+  }
+  size_t previous = 0;
+  int reads = 0;
+  int status = 0;
+  while (::waitpid(writer, &status, WNOHANG) == 0) {
+    std::vector<TrialResult> read;
+    ASSERT_NO_THROW(read = ResultStore::readAll(path)) << "after " << reads << " reads";
+    ASSERT_GE(read.size(), previous);
+    for (size_t i = 0; i < read.size(); ++i) {
+      ASSERT_EQ(read[i].trialId, "trial-" + std::to_string(i));
+      ASSERT_EQ(read[i].configYaml.size(), 2000 + i);
+      ASSERT_EQ(read[i].curve.size(), i % 5);
+    }
+    previous = read.size();
+    ++reads;
+  }
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_EQ(ResultStore::readAll(path).size(), static_cast<size_t>(kTrials));
+}
+
 TEST_F(ResultStoreTest, KilledSwmrWriterLeavesEveryAppendedTrialReadable) {
   std::string path = writeResults("results.h5", {});
   int code = inChildProcess([&] {

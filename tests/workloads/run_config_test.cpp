@@ -1,0 +1,93 @@
+// tests/workloads/run_config_test.cpp — the common sections of a run config:
+// defaults, ranges, optimizer-specific keys, unknown workloads and optimizers.
+#include "workloads/run_config.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "workloads/workload_registry.h"
+
+namespace gaplab {
+namespace {
+
+std::string writeConfig(const std::string& name, const std::string& text) {
+  const std::string path = ::testing::TempDir() + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+std::string errorOf(const std::string& yaml, const std::vector<std::string>& overrides = {}) {
+  try {
+    ConfigDocument doc = loadRunDocument(writeConfig("cfg.yaml", yaml), overrides);
+    parseRunConfig(doc);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(RunConfig, WorkloadDefaultsFillEverything) {
+  ConfigDocument doc = loadRunDocument(writeConfig("ok.yaml", "workload: fmnist_mlp\n"), {});
+  RunConfig rc = parseRunConfig(doc);
+  EXPECT_EQ(rc.workload, "fmnist_mlp");
+  EXPECT_EQ(rc.training.batchSize, 128);
+  EXPECT_EQ(rc.optimizer.name, "momentum");
+  EXPECT_DOUBLE_EQ(rc.target.value, 0.88);
+  EXPECT_EQ(rc.schedule.totalSteps, rc.training.maxSteps);
+}
+
+TEST(RunConfig, OverridesWin) {
+  ConfigDocument doc = loadRunDocument(writeConfig("ov.yaml", "workload: fmnist_mlp\n"),
+                                       {"training.batch_size=512", "optimizer.name=adamw", "optimizer.lr=0.001"});
+  RunConfig rc = parseRunConfig(doc);
+  EXPECT_EQ(rc.training.batchSize, 512);
+  EXPECT_EQ(rc.optimizer.name, "adamw");
+}
+
+TEST(RunConfig, RejectsNonPositiveBatchSize) {
+  for (const char* v : {"0", "-5"}) {
+    const std::string msg = errorOf(std::string("workload: fmnist_mlp\ntraining:\n  batch_size: ") + v + "\n");
+    EXPECT_NE(msg.find("cfg.yaml:3: training.batch_size"), std::string::npos) << msg;
+    EXPECT_NE(msg.find(">= 1"), std::string::npos) << msg;
+  }
+}
+
+TEST(RunConfig, RejectsUnknownWorkloadListingTheRegisteredOnes) {
+  const std::string msg = errorOf("workload: imagenet_vit\n");
+  EXPECT_NE(msg.find("imagenet_vit"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("fmnist_mlp"), std::string::npos) << msg;
+}
+
+TEST(RunConfig, RejectsMissingWorkload) {
+  EXPECT_NE(errorOf("seed: 1\n").find("workload: missing"), std::string::npos);
+}
+
+TEST(RunConfig, RejectsUnknownOptimizer) {
+  const std::string msg = errorOf("workload: fmnist_mlp\noptimizer:\n  name: adagrad\n");
+  EXPECT_NE(msg.find("optimizer.name"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("adagrad"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("nadamw"), std::string::npos) << msg;
+}
+
+TEST(RunConfig, RejectsKeysOfAnotherOptimizer) {
+  EXPECT_NE(errorOf("workload: fmnist_mlp\noptimizer:\n  name: sgd\n  beta1: 0.9\n").find("beta1"), std::string::npos);
+  EXPECT_NE(errorOf("workload: fmnist_mlp\noptimizer:\n  name: adamw\n  momentum: 0.9\n").find("momentum"),
+            std::string::npos);
+}
+
+TEST(RunConfig, RejectsWrongTypes) {
+  const std::string msg = errorOf("workload: fmnist_mlp\noptimizer:\n  lr: fast\n");
+  EXPECT_NE(msg.find("optimizer.lr"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("'fast'"), std::string::npos) << msg;
+}
+
+TEST(RunConfig, TrialIdIsStableAndSensitive) {
+  EXPECT_EQ(trialIdOf("a: 1\n"), trialIdOf("a: 1\n"));
+  EXPECT_NE(trialIdOf("a: 1\n"), trialIdOf("a: 2\n"));
+  EXPECT_EQ(trialIdOf("x").size(), 16u);
+}
+
+}  // namespace
+}  // namespace gaplab
