@@ -28,8 +28,8 @@ struct ErrorFrame {
 
 herr_t collectFrame(unsigned /*n*/, const H5E_error2_t* error, void* clientData) {
   auto* frames = static_cast<std::vector<ErrorFrame>*>(clientData);
-  frames->push_back({error->maj_num, error->min_num, error->func_name ? error->func_name : "",
-                     error->desc ? error->desc : ""});
+  frames->push_back(
+      {error->maj_num, error->min_num, error->func_name ? error->func_name : "", error->desc ? error->desc : ""});
   return 0;
 }
 
@@ -122,9 +122,7 @@ int hdfClose(HdfKind kind, HdfId id) noexcept {
   return -1;
 }
 
-void hdfCloseChecked(HdfKind kind, HdfId id, const HdfContext& context) {
-  hdfCheck(hdfClose(kind, id), context);
-}
+void hdfCloseChecked(HdfKind kind, HdfId id, const HdfContext& context) { hdfCheck(hdfClose(kind, id), context); }
 
 }  // namespace detail
 
@@ -137,8 +135,7 @@ HdfFile hdfOpenFile(const std::string& path, HdfFileAccess access) {
 HdfFile hdfCreateFile(const std::string& path) {
   hdfSilenceErrorPrinting();
   HdfPropertyList access(H5Pcreate(H5P_FILE_ACCESS), {"H5Pcreate (file access)", path, ""});
-  hdfCheck(H5Pset_libver_bounds(access.id(), H5F_LIBVER_LATEST, H5F_LIBVER_LATEST),
-           {"H5Pset_libver_bounds", path, ""});
+  hdfCheck(H5Pset_libver_bounds(access.id(), H5F_LIBVER_LATEST, H5F_LIBVER_LATEST), {"H5Pset_libver_bounds", path, ""});
   return HdfFile(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access.id()),
                  {"H5Fcreate (create file)", path, ""});
 }

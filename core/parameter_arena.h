@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "core/aligned_buffer.h"
 #include "core/tensor.h"
 
 namespace gaplab {
@@ -100,15 +101,15 @@ class ParameterArena {
   float* grads() { return grads_.data(); }
   const float* values() const { return values_.data(); }
   const float* grads() const { return grads_.data(); }
-  std::vector<float>& valueBuffer() { return values_; }
-  std::vector<float>& gradBuffer() { return grads_; }
-  std::vector<float>& bufferStorage() { return buffers_; }
+  AlignedFloats& valueBuffer() { return values_; }
+  AlignedFloats& gradBuffer() { return grads_; }
+  AlignedFloats& bufferStorage() { return buffers_; }
   void zeroGrad();
 
   // Optimizer state of the parameter layout, zero-initialised on first request.
   float* state(const std::string& name);
-  const std::map<std::string, std::vector<float>>& states() const { return states_; }
-  std::map<std::string, std::vector<float>>& states() { return states_; }
+  const std::map<std::string, AlignedFloats>& states() const { return states_; }
+  std::map<std::string, AlignedFloats>& states() { return states_; }
 
   const std::vector<ParamInfo>& params() const { return params_; }
   const ParamInfo& param(int index) const { return params_.at(static_cast<std::size_t>(index)); }
@@ -129,8 +130,8 @@ class ParameterArena {
   int64_t totalParams_ = 0;
   int64_t totalBuffers_ = 0;
   bool allocated_ = false;
-  std::vector<float> values_, grads_, buffers_;
-  std::map<std::string, std::vector<float>> states_;
+  AlignedFloats values_, grads_, buffers_;
+  std::map<std::string, AlignedFloats> states_;
 };
 
 }  // namespace gaplab

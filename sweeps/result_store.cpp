@@ -105,7 +105,8 @@ struct Column {
   ColumnType type;
 };
 
-#define GAPLAB_COLUMN(row, name, member, type) Column{name, offsetof(row, member), ColumnType::type}
+#define GAPLAB_COLUMN(row, name, member, type) \
+  Column { name, offsetof(row, member), ColumnType::type }
 
 const std::vector<Column>& summaryColumns() {
   static const std::vector<Column> columns = {
@@ -196,8 +197,8 @@ hid_t memberType(ColumnType type, TypeTarget target, hid_t string) {
   return -1;
 }
 
-HdfDatatype compoundType(const std::vector<Column>& columns, size_t rowSize, TypeTarget target,
-                         std::string_view path, std::string_view object) {
+HdfDatatype compoundType(const std::vector<Column>& columns, size_t rowSize, TypeTarget target, std::string_view path,
+                         std::string_view object) {
   HdfDatatype string = stringType(path);
   size_t size = rowSize;
   if (target == TypeTarget::kFile) {
@@ -265,8 +266,7 @@ std::string utcNowIso8601() {
 
 HdfPropertyList latestFormatAccess(std::string_view path) {
   HdfPropertyList access(H5Pcreate(H5P_FILE_ACCESS), {"H5Pcreate (file access)", path, ""});
-  hdfCheck(H5Pset_libver_bounds(access.id(), H5F_LIBVER_LATEST, H5F_LIBVER_LATEST),
-           {"H5Pset_libver_bounds", path, ""});
+  hdfCheck(H5Pset_libver_bounds(access.id(), H5F_LIBVER_LATEST, H5F_LIBVER_LATEST), {"H5Pset_libver_bounds", path, ""});
   return access;
 }
 
@@ -277,12 +277,11 @@ void checkSchemaVersion(hid_t file, const std::string& path) {
   const char* name = ResultStore::kSchemaVersionAttribute;
   std::optional<int64_t> version = hdfReadIntAttribute(file, name);
   if (!version)
-    throw std::runtime_error("'" + path + "' is an HDF5 file but not a gaplab results file (it has no " +
-                             name + " attribute)");
+    throw std::runtime_error("'" + path + "' is an HDF5 file but not a gaplab results file (it has no " + name +
+                             " attribute)");
   if (*version != ResultStore::kSchemaVersion)
     throw std::runtime_error("results file '" + path + "' has schema version " + std::to_string(*version) +
-                             ", but this gaplab reads schema version " +
-                             std::to_string(ResultStore::kSchemaVersion) +
+                             ", but this gaplab reads schema version " + std::to_string(ResultStore::kSchemaVersion) +
                              (*version > ResultStore::kSchemaVersion ? " (it was written by a newer gaplab)"
                                                                      : " (it was written by an older gaplab)"));
 }
@@ -303,17 +302,17 @@ void checkIsHdf5File(const std::string& path) {
 int64_t datasetRows(hid_t dataset, std::string_view path, std::string_view object) {
   HdfDataspace space(H5Dget_space(dataset), {"H5Dget_space", path, object});
   hsize_t dims[1] = {0};
-  int rank = static_cast<int>(hdfCheck(H5Sget_simple_extent_dims(space.id(), dims, nullptr),
-                                       {"H5Sget_simple_extent_dims", path, object}));
+  int rank = static_cast<int>(
+      hdfCheck(H5Sget_simple_extent_dims(space.id(), dims, nullptr), {"H5Sget_simple_extent_dims", path, object}));
   if (rank != 1)
-    throw std::runtime_error("results file '" + std::string(path) + "': " + std::string(object) +
-                             " has rank " + std::to_string(rank) + ", expected a 1-D table");
+    throw std::runtime_error("results file '" + std::string(path) + "': " + std::string(object) + " has rank " +
+                             std::to_string(rank) + ", expected a 1-D table");
   return static_cast<int64_t>(dims[0]);
 }
 
 // Grows `dataset` to `firstRow + count` rows and writes `rows` at `firstRow`.
-void writeRows(hid_t dataset, hid_t memoryType, int64_t firstRow, const void* rows, size_t count,
-               std::string_view path, std::string_view object) {
+void writeRows(hid_t dataset, hid_t memoryType, int64_t firstRow, const void* rows, size_t count, std::string_view path,
+               std::string_view object) {
   if (count == 0) return;
   hsize_t start[1] = {static_cast<hsize_t>(firstRow)};
   hsize_t extent[1] = {static_cast<hsize_t>(firstRow) + count};
@@ -329,8 +328,7 @@ void writeRows(hid_t dataset, hid_t memoryType, int64_t firstRow, const void* ro
 
 // Reads every row of `dataset` (rows.size() must equal its length).
 template <typename Row>
-void readRows(hid_t dataset, hid_t memoryType, std::vector<Row>& rows, std::string_view path,
-              std::string_view object) {
+void readRows(hid_t dataset, hid_t memoryType, std::vector<Row>& rows, std::string_view path, std::string_view object) {
   if (rows.empty()) return;
   hsize_t length[1] = {rows.size()};
   HdfDataspace memorySpace(H5Screate_simple(1, length, nullptr), {"H5Screate_simple", path, object});
@@ -442,14 +440,14 @@ HdfFile openForReading(const std::string& path, ReadAccess& access) {
   hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (id >= 0) return HdfFile(id, {"H5Fopen (read)", path, ""});
   std::string plainError = hdfTakeErrorStack();
+  if (mentions(plainError, "unable to lock file")) {
+    access = ReadAccess::kLocked;
+    throw std::runtime_error("results file '" + path +
+                             "' is locked by another process (a writer has it open): " + plainError);
+  }
   // A file marked as being written refuses plain readers; one that a SWMR writer
   // is growing right now can also look truncated to them. Both open for SWMR
   // reading if (and only if) a SWMR writer made the mark.
-  if (mentions(plainError, "unable to lock file")) {
-    access = ReadAccess::kLocked;
-    throw std::runtime_error("results file '" + path + "' is locked by another process (a writer has it open): " +
-                             plainError);
-  }
   bool marked = mentions(plainError, "already open for write");
   if (!marked && !mentions(plainError, "truncated"))
     throw std::runtime_error("HDF5 H5Fopen (read) failed in '" + path + "': " + plainError);
@@ -464,7 +462,8 @@ HdfFile openForReading(const std::string& path, ReadAccess& access) {
     throw std::runtime_error("results file '" + path +
                              "' is marked as open by a writer that did not use SWMR (a gaplab process is "
                              "still writing it, or was killed while writing); if no writer is running, "
-                             "clear the mark with `h5clear -s " + path + "`: " + swmrError);
+                             "clear the mark with `h5clear -s " +
+                             path + "`: " + swmrError);
   access = ReadAccess::kSwmr;  // possibly a SWMR writer caught mid-flush: worth another try
   throw std::runtime_error("HDF5 H5Fopen (read) failed in '" + path + "': " + plainError +
                            "; opening for SWMR reading failed too: " + swmrError);
@@ -474,12 +473,14 @@ HdfFile openForReading(const std::string& path, ReadAccess& access) {
 std::vector<TrialResult> readFile(const std::string& path, ReadAccess& access) {
   HdfFile file = openForReading(path, access);
   checkSchemaVersion(file.id(), path);
-  HdfDataset summary(H5Dopen2(file.id(), ResultStore::kSummaryDataset, H5P_DEFAULT), {"H5Dopen2", path, kSummaryObject});
+  HdfDataset summary(H5Dopen2(file.id(), ResultStore::kSummaryDataset, H5P_DEFAULT),
+                     {"H5Dopen2", path, kSummaryObject});
   HdfDataset curves(H5Dopen2(file.id(), ResultStore::kCurvesDataset, H5P_DEFAULT), {"H5Dopen2", path, kCurvesObject});
 
   // The summary is read first: under SWMR, every summary row seen here was
   // written after its curve rows, so the curve extent read next covers them.
-  HdfDatatype summaryType = compoundType(summaryColumns(), sizeof(SummaryRow), TypeTarget::kMemory, path, kSummaryObject);
+  HdfDatatype summaryType =
+      compoundType(summaryColumns(), sizeof(SummaryRow), TypeTarget::kMemory, path, kSummaryObject);
   std::vector<SummaryRow> summaryRows(static_cast<size_t>(datasetRows(summary.id(), path, kSummaryObject)));
   VlenGuard<SummaryRow> summaryGuard(summaryType.id(), summaryRows);
   readRows(summary.id(), summaryType.id(), summaryRows, path, kSummaryObject);
@@ -499,11 +500,11 @@ std::vector<TrialResult> readFile(const std::string& path, ReadAccess& access) {
                         row.curveFirstRow + row.curveRowCount <= static_cast<int64_t>(curveRows.size());
     if (trialId.empty() || !curveInRange) {
       if (access == ReadAccess::kSwmr) continue;  // being written right now: not reported yet
-      throw std::runtime_error(where + (trialId.empty() ? ": empty trial_id"
-                                                        : ": curve rows [" + std::to_string(row.curveFirstRow) +
-                                                              ", +" + std::to_string(row.curveRowCount) +
-                                                              ") lie outside /curves (" +
-                                                              std::to_string(curveRows.size()) + " rows)"));
+      throw std::runtime_error(where + (trialId.empty()
+                                            ? ": empty trial_id"
+                                            : ": curve rows [" + std::to_string(row.curveFirstRow) + ", +" +
+                                                  std::to_string(row.curveRowCount) + ") lie outside /curves (" +
+                                                  std::to_string(curveRows.size()) + " rows)"));
     }
 
     TrialResult result;
@@ -645,10 +646,8 @@ ResultStore ResultStore::create(const std::string& path, OverwriteMode mode) {
 void ResultStore::createDatasets() {
   HdfDatatype summaryType =
       compoundType(summaryColumns(), sizeof(SummaryRow), TypeTarget::kFile, writePath_, kSummaryObject);
-  summary_ = createTable(file_.id(), kSummaryDataset, summaryType.id(), kSummaryChunkRows, writePath_,
-                         kSummaryObject);
-  HdfDatatype curveType =
-      compoundType(curveColumns(), sizeof(CurveRow), TypeTarget::kFile, writePath_, kCurvesObject);
+  summary_ = createTable(file_.id(), kSummaryDataset, summaryType.id(), kSummaryChunkRows, writePath_, kSummaryObject);
+  HdfDatatype curveType = compoundType(curveColumns(), sizeof(CurveRow), TypeTarget::kFile, writePath_, kCurvesObject);
   curves_ = createTable(file_.id(), kCurvesDataset, curveType.id(), kCurveChunkRows, writePath_, kCurvesObject);
 }
 
@@ -673,8 +672,10 @@ ResultStore ResultStore::openForAppend(const std::string& path, AppendMode mode)
     }
     std::string hint;
     if (mentions(error, "already open for write"))
-      hint = " (a gaplab process is still writing it, or was killed while writing; if none is running, "
-             "clear the mark with `h5clear -s " + path + "`)";
+      hint =
+          " (a gaplab process is still writing it, or was killed while writing; if none is running, "
+          "clear the mark with `h5clear -s " +
+          path + "`)";
     else if (locked)
       hint = " (another process has it open)";
     throw std::runtime_error("cannot open results file '" + path + "' for appending" + hint + ": " + error);
@@ -695,8 +696,8 @@ void ResultStore::openDatasets() {
 }
 
 void ResultStore::loadTrialIds() {
-  HdfDatatype type = compoundType(trialIdColumns(), sizeof(TrialIdRow), TypeTarget::kMemory, writePath_,
-                                  kSummaryObject);
+  HdfDatatype type =
+      compoundType(trialIdColumns(), sizeof(TrialIdRow), TypeTarget::kMemory, writePath_, kSummaryObject);
   std::vector<TrialIdRow> rows(static_cast<size_t>(summaryRows_));
   VlenGuard<TrialIdRow> guard(type.id(), rows);
   readRows(summary_.id(), type.id(), rows, writePath_, kSummaryObject);
@@ -722,7 +723,8 @@ void ResultStore::append(const TrialResult& result) {
   std::vector<CurveRow> curveRows;
   curveRows.reserve(result.curve.size());
   for (const EvalRecord& eval : result.curve) curveRows.push_back(curveRow(result.trialId, eval));
-  HdfDatatype curveType = compoundType(curveColumns(), sizeof(CurveRow), TypeTarget::kMemory, writePath_, kCurvesObject);
+  HdfDatatype curveType =
+      compoundType(curveColumns(), sizeof(CurveRow), TypeTarget::kMemory, writePath_, kCurvesObject);
   writeRows(curves_.id(), curveType.id(), curveRows_, curveRows.data(), curveRows.size(), writePath_, kCurvesObject);
 
   const std::string status = toString(result.status);

@@ -337,8 +337,7 @@ TEST_F(ResultStoreTest, MissingDirectoryThrowsBeforeWriting) {
 TEST_F(ResultStoreTest, ParentThatIsARegularFileThrows) {
   std::string notADirectory = pathOf("plain.txt");
   std::ofstream(notADirectory) << "x";
-  std::string message =
-      messageOf([&] { ResultStore::create(notADirectory + "/results.h5", OverwriteMode::kFail); });
+  std::string message = messageOf([&] { ResultStore::create(notADirectory + "/results.h5", OverwriteMode::kFail); });
   EXPECT_EQ(message, "cannot write to directory " + notADirectory + ": Not a directory");
 }
 
@@ -590,17 +589,22 @@ TEST_F(ResultStoreTest, SwmrWriterIsReadableByAnotherProcessWhileWriting) {
 TEST_F(ResultStoreTest, ReadsRacingAFastSwmrWriterNeverFailOrGoBackwards) {
   constexpr int kTrials = 80;
   std::string path = writeResults("results.h5", {});
+  int opened[2];
+  ASSERT_EQ(::pipe(opened), 0);
   pid_t writer = ::fork();
   if (writer == 0) {
     int code = 1;
     try {
       ResultStore store = ResultStore::openForAppend(path, AppendMode::kSwmr);
+      char ready = 'o';
+      if (::write(opened[1], &ready, 1) != 1) std::_Exit(3);
       for (int i = 0; i < kTrials; ++i) {
         TrialResult trial = failedTrial();
         trial.trialId = "trial-" + std::to_string(i);
         trial.configYaml = std::string(2000 + i, 'c');  // long strings: new global heap collections
         trial.curve.assign(static_cast<size_t>(i % 5), evalAt(i, 0.0));
         store.append(trial);
+        ::usleep(2000);  // let the reader interleave with the appends
       }
       store.commit();
       code = 0;
@@ -609,6 +613,10 @@ TEST_F(ResultStoreTest, ReadsRacingAFastSwmrWriterNeverFailOrGoBackwards) {
     }
     std::_Exit(code);
   }
+  ::close(opened[1]);
+  char ready = 0;
+  ASSERT_EQ(::read(opened[0], &ready, 1), 1) << "the writer could not open the file";
+  ::close(opened[0]);
   size_t previous = 0;
   int reads = 0;
   int status = 0;
@@ -626,6 +634,35 @@ TEST_F(ResultStoreTest, ReadsRacingAFastSwmrWriterNeverFailOrGoBackwards) {
   }
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   EXPECT_EQ(ResultStore::readAll(path).size(), static_cast<size_t>(kTrials));
+  RecordProperty("reads_while_writing", reads);
+}
+
+TEST_F(ResultStoreTest, AppendWaitsForAPlainReaderToLetGo) {
+  std::string path = writeResults("results.h5", {reachedTrial()});
+  int opened[2];
+  ASSERT_EQ(::pipe(opened), 0);
+  pid_t reader = ::fork();
+  if (reader == 0) {  // holds the file open (and its shared lock) for a moment
+    HdfFile file = hdfOpenFile(path, HdfFileAccess::kReadOnly);
+    char ready = 'o';
+    if (::write(opened[1], &ready, 1) != 1) std::_Exit(3);
+    ::usleep(200000);
+    file.close({"H5Fclose", path, ""});
+    std::_Exit(0);
+  }
+  ::close(opened[1]);
+  char ready = 0;
+  ASSERT_EQ(::read(opened[0], &ready, 1), 1);
+  ::close(opened[0]);
+  {
+    ResultStore store = ResultStore::openForAppend(path, AppendMode::kSwmr);
+    store.append(failedTrial());
+    store.commit();
+  }
+  int status = 0;
+  ::waitpid(reader, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_EQ(ResultStore::readAll(path).size(), 2u);
 }
 
 TEST_F(ResultStoreTest, KilledSwmrWriterLeavesEveryAppendedTrialReadable) {

@@ -57,9 +57,8 @@ TEST(Lamb, ZeroDirectionLeavesParameterAndUsesRatioOne) {
   EXPECT_EQ(t.b.value()[0], 1.0f);
 }
 
-TEST(Lamb, SameResultForAnyThreadCount) {
-  auto make = [] { return Lamb(); };
-  EXPECT_EQ(testing::trainWithThreads(1, make), testing::trainWithThreads(3, make));
+TEST(Lamb, SameBitsForAnyThreadCountAndAlignment) {
+  testing::expectSameForThreadsAndAlignment([] { return Lamb(); });
 }
 
 TEST(Lamb, InvalidOptionsThrow) {

@@ -48,9 +48,8 @@ TEST(NAdamW, ThreeStepsByHand) {
   EXPECT_EQ(opt.stepCount(), 3);
 }
 
-TEST(NAdamW, SameResultForAnyThreadCount) {
-  auto make = [] { return NAdamW(); };
-  EXPECT_EQ(testing::trainWithThreads(1, make), testing::trainWithThreads(3, make));
+TEST(NAdamW, SameBitsForAnyThreadCountAndAlignment) {
+  testing::expectSameForThreadsAndAlignment([] { return NAdamW(); });
 }
 
 TEST(NAdamW, InvalidOptionsThrow) {

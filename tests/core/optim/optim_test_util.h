@@ -67,27 +67,43 @@ void expectInvalidArgument(F&& f, const std::string& message) {
 }
 
 // Runs `steps` optimizer steps with random gradients on a model-sized arena
-// (several blocks, odd sizes, both decay modes) and returns values and states.
+// (several blocks, odd sizes, both decay modes) using `threads` threads, and
+// returns the model's values followed by every optimizer state. `leadingPad`
+// puts a kSkip parameter of that many elements in front of the model, which
+// shifts the model's memory alignment without changing its blocks.
 template <class MakeOptimizer>
-std::vector<float> trainWithThreads(int threads, MakeOptimizer makeOptimizer, int steps = 3) {
+std::vector<float> trainModel(int threads, int64_t leadingPad, MakeOptimizer makeOptimizer, int steps = 3) {
   const int saved = omp_get_max_threads();
   omp_set_num_threads(threads);
   ParameterArena arena;
-  arena.addParameter("w1", {97, 301}, Init::normal(0.1f));
-  arena.addParameter("b1", {301}, Init::normal(0.1f), WeightDecay::kSkip);
-  arena.addParameter("w2", {301, 53}, Init::normal(0.1f));
+  if (leadingPad > 0) arena.addParameter("pad", {leadingPad}, Init::zeros(), WeightDecay::kSkip);
+  arena.addParameter("w1", {97, 301}, Init::zeros());
+  arena.addParameter("b1", {301}, Init::zeros(), WeightDecay::kSkip);
+  arena.addParameter("w2", {301, 53}, Init::zeros());
   RngStream rng(7, RngPurpose::kInit);
   arena.allocate(rng);
+  auto& values = arena.valueBuffer();
+  for (std::size_t i = static_cast<std::size_t>(leadingPad); i < values.size(); ++i) values[i] = 0.1f * rng.normal();
   RngStream grads(8, RngPurpose::kSynthetic);
   auto optimizer = makeOptimizer();
   for (int s = 0; s < steps; ++s) {
-    for (float& g : arena.gradBuffer()) g = grads.normal();
+    auto& g = arena.gradBuffer();
+    for (std::size_t i = static_cast<std::size_t>(leadingPad); i < g.size(); ++i) g[i] = grads.normal();
     optimizer.step(arena, 0.01f);
   }
   omp_set_num_threads(saved);
-  std::vector<float> out = arena.valueBuffer();
-  for (const auto& [name, state] : arena.states()) out.insert(out.end(), state.begin(), state.end());
+  std::vector<float> out(values.begin() + leadingPad, values.end());
+  for (const auto& [name, state] : arena.states()) out.insert(out.end(), state.begin() + leadingPad, state.end());
   return out;
+}
+
+// Expects the same bits for 1 and 3 threads and for shifted buffer alignments.
+template <class MakeOptimizer>
+void expectSameForThreadsAndAlignment(MakeOptimizer makeOptimizer) {
+  const std::vector<float> reference = trainModel(1, 0, makeOptimizer);
+  EXPECT_EQ(reference, trainModel(3, 0, makeOptimizer)) << "3 threads";
+  EXPECT_EQ(reference, trainModel(1, 1, makeOptimizer)) << "shifted by 1 float";
+  EXPECT_EQ(reference, trainModel(3, 3, makeOptimizer)) << "3 threads, shifted by 3 floats";
 }
 
 }  // namespace gaplab::testing

@@ -73,9 +73,8 @@ TEST(Sgd, MomentumWithDecoupledDecaySkipsKSkip) {
   expectValues(t.b, {1.9f}, kTol);
 }
 
-TEST(Sgd, SameResultForAnyThreadCount) {
-  auto make = [] { return Sgd({Momentum::kNesterov, 0.9f, 0.1f}); };
-  EXPECT_EQ(testing::trainWithThreads(1, make), testing::trainWithThreads(3, make));
+TEST(Sgd, SameBitsForAnyThreadCountAndAlignment) {
+  testing::expectSameForThreadsAndAlignment([] { return Sgd({Momentum::kNesterov, 0.9f, 0.1f}); });
 }
 
 TEST(Sgd, InvalidOptionsThrow) {
