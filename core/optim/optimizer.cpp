@@ -59,6 +59,10 @@ GAPLAB_ONE_COPY double sumOfSquares(const float* x, int64_t n) {
   return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
 }
 
+// GCC 12 reports a false "maybe uninitialized" inside Eigen's AVX-512 sqrt
+// (the _mm512_undefined_ps() passthrough of rsqrt14); the value is never read.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 GAPLAB_ONE_COPY void blockSqrt(const float* v, int64_t n, float* out) {
   constexpr int64_t kPacketMultiple = 16;  // a whole number of packets for SSE, AVX and AVX-512
   static_assert(kBlock % kPacketMultiple == 0);
@@ -68,6 +72,7 @@ GAPLAB_ONE_COPY void blockSqrt(const float* v, int64_t n, float* out) {
   Eigen::Map<Eigen::ArrayXf, Eigen::Aligned64> a(out, padded);
   a = a.sqrt();
 }
+#pragma GCC diagnostic pop
 
 std::invalid_argument invalidOption(const std::string& optimizer, const std::string& option, double value,
                                     const std::string& expected) {

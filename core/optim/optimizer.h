@@ -18,8 +18,8 @@
 // (bias corrections, norms) in double. Under Eigen's default EIGEN_FAST_MATH,
 // the vectorised float sqrt is rsqrt plus one Newton step: within 3 ulp of
 // std::sqrt, and 0 for inputs below FLT_MIN (negligible beside eps); an exact
-// vector sqrt made an AdamW step 4x to 12x slower on the development machine. Results
-// therefore match PyTorch to rounding, not bit for bit.
+// vector sqrt made an AdamW step 4x to 12x slower on the development machine.
+// Results therefore match PyTorch to rounding, not bit for bit.
 #pragma once
 
 #include <cstdint>
