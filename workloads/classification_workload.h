@@ -35,7 +35,7 @@ class ClassificationWorkload final : public Workload {
   int64_t examplesPerStep() const override { return loader_.globalBatchSize(); }
 
  private:
-  static constexpr int64_t kEvalBatch = 1000;
+  static constexpr int64_t kEvalBatch = 256;  // bounds im2col memory in convnets
   ClassificationData data_;
   std::unique_ptr<ParameterArena> arena_;
   std::unique_ptr<Module> model_;
