@@ -2,6 +2,7 @@
 #include "cli/summary_printer.h"
 
 #include <cmath>
+#include <string_view>
 
 namespace gaplab::cli {
 namespace {
@@ -11,6 +12,25 @@ std::string seconds(double s) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.1f s", s);
   return buf;
+}
+
+// The final evaluation's validation extras (bits per byte, MoE load, ...), one a
+// line under the fixed metrics; a long list (one per expert) is cut short.
+void printValidationExtras(std::FILE* out, const EvalRecord& e) {
+  constexpr std::string_view kPrefix = "validation/";
+  constexpr size_t kMaxLines = 12;
+  size_t shown = 0;
+  size_t hidden = 0;
+  for (const NamedMetric& m : e.extras) {
+    if (std::string_view(m.name).substr(0, kPrefix.size()) != kPrefix) continue;
+    if (shown == kMaxLines) {
+      ++hidden;
+      continue;
+    }
+    std::fprintf(out, "    %s  %.4f\n", m.name.c_str(), m.value);
+    ++shown;
+  }
+  if (hidden > 0) std::fprintf(out, "    ... and %zu more\n", hidden);
 }
 
 }  // namespace
@@ -33,6 +53,7 @@ void printRunSummary(std::FILE* out, const TrialResult& r, const std::string& re
     std::fprintf(out, "    validation    %s %.4f  loss %.4f\n", r.metricName.c_str(), e->validationMetric, e->validationLoss);
     std::fprintf(out, "    gap           %s %+.4f (eval-train - validation)  loss %+.4f (validation - eval-train)\n",
                  r.metricName.c_str(), e->metricGap(), e->lossGap());
+    printValidationExtras(out, *e);
   }
   std::fprintf(out, "  timing          timed %s  eval %s  setup %s  logging %s  wall %s\n",
                seconds(r.timedSeconds).c_str(), seconds(r.evalSeconds).c_str(), seconds(r.setupSeconds).c_str(),

@@ -23,7 +23,7 @@ while [ $# -gt 0 ]; do
 done
 
 packages=(cmake g++ make openmpi-bin libopenmpi-dev libhdf5-dev hdf5-tools libeigen3-dev
-          libyaml-cpp-dev libgtest-dev libcli11-dev zlib1g-dev dataset-fashion-mnist gnuplot-nox
+          libyaml-cpp-dev libgtest-dev libcli11-dev zlib1g-dev dataset-fashion-mnist fortunes fortunes-de gnuplot-nox
           python3-h5py)
 [ "$with_reference" = 1 ] && packages+=(python3-torch libopenblas0-pthread)
 

@@ -3,6 +3,9 @@
 // Why: keeps every HDF5 detail of the results file (compound row types, chunked
 // extendible datasets, attributes, the temporary-file-and-rename protocol and
 // SWMR access) in one place, behind the plain TrialResult the trainer produces.
+// Three tables: /summary (a trial), /curves (an evaluation) and /eval_metrics (one
+// extra metric of an evaluation: a long table, since the names differ between
+// workloads and a fixed column per metric would change the schema every time).
 #include "sweeps/result_store.h"
 
 #include <hdf5.h>
@@ -20,6 +23,7 @@
 #include <limits>
 #include <optional>
 #include <stdexcept>
+#include <unordered_map>
 #include <utility>
 
 #ifndef GAPLAB_VERSION
@@ -31,10 +35,12 @@ namespace {
 
 constexpr hsize_t kSummaryChunkRows = 64;
 constexpr hsize_t kCurveChunkRows = 512;
+constexpr hsize_t kEvalMetricChunkRows = 1024;
 constexpr const char* kGaplabVersionAttribute = "gaplab_version";
 constexpr const char* kCreatedAtAttribute = "created_at";
 constexpr const char* kSummaryObject = "/summary";
 constexpr const char* kCurvesObject = "/curves";
+constexpr const char* kEvalMetricsObject = "/eval_metrics";
 
 // ---- Row layouts ------------------------------------------------------------
 // One C struct per table; HDF5 converts between it and the packed, little-endian
@@ -75,6 +81,8 @@ struct SummaryRow {
   const char* configYaml;
   int64_t curveFirstRow;
   int64_t curveRowCount;
+  int64_t evalMetricsFirstRow;
+  int64_t evalMetricsRowCount;
 };
 
 struct CurveRow {
@@ -91,6 +99,14 @@ struct CurveRow {
   double metricGap;
   double lossGap;
   double learningRate;
+};
+
+// One extra metric (NamedMetric) of one evaluation, found by (trial_id, step).
+struct EvalMetricRow {
+  const char* trialId;
+  int64_t step;
+  const char* name;
+  double value;
 };
 
 struct TrialIdRow {
@@ -142,6 +158,8 @@ const std::vector<Column>& summaryColumns() {
       GAPLAB_COLUMN(SummaryRow, "config_yaml", configYaml, kString),
       GAPLAB_COLUMN(SummaryRow, "curve_first_row", curveFirstRow, kInt64),
       GAPLAB_COLUMN(SummaryRow, "curve_row_count", curveRowCount, kInt64),
+      GAPLAB_COLUMN(SummaryRow, "eval_metrics_first_row", evalMetricsFirstRow, kInt64),
+      GAPLAB_COLUMN(SummaryRow, "eval_metrics_row_count", evalMetricsRowCount, kInt64),
   };
   return columns;
 }
@@ -161,6 +179,16 @@ const std::vector<Column>& curveColumns() {
       GAPLAB_COLUMN(CurveRow, "metric_gap", metricGap, kFloat64),
       GAPLAB_COLUMN(CurveRow, "loss_gap", lossGap, kFloat64),
       GAPLAB_COLUMN(CurveRow, "learning_rate", learningRate, kFloat64),
+  };
+  return columns;
+}
+
+const std::vector<Column>& evalMetricColumns() {
+  static const std::vector<Column> columns = {
+      GAPLAB_COLUMN(EvalMetricRow, "trial_id", trialId, kString),
+      GAPLAB_COLUMN(EvalMetricRow, "step", step, kInt64),
+      GAPLAB_COLUMN(EvalMetricRow, "name", name, kString),
+      GAPLAB_COLUMN(EvalMetricRow, "value", value, kFloat64),
   };
   return columns;
 }
@@ -353,7 +381,7 @@ HdfDataset createTable(hid_t file, const char* name, hid_t fileType, hsize_t chu
 }
 
 SummaryRow summaryRow(const TrialResult& result, const std::string& status, const std::string& direction,
-                      int64_t curveFirstRow) {
+                      int64_t curveFirstRow, int64_t evalMetricsFirstRow, int64_t evalMetricsRowCount) {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   const EvalRecord* last = result.finalEval();
   SummaryRow row{};
@@ -389,6 +417,8 @@ SummaryRow summaryRow(const TrialResult& result, const std::string& status, cons
   row.configYaml = result.configYaml.c_str();
   row.curveFirstRow = curveFirstRow;
   row.curveRowCount = static_cast<int64_t>(result.curve.size());
+  row.evalMetricsFirstRow = evalMetricsFirstRow;
+  row.evalMetricsRowCount = evalMetricsRowCount;
   return row;
 }
 
@@ -408,6 +438,34 @@ CurveRow curveRow(const std::string& trialId, const EvalRecord& eval) {
   row.lossGap = eval.lossGap();
   row.learningRate = eval.learningRate;
   return row;
+}
+
+// The rows of every extra metric of every evaluation, in evaluation order; they
+// point into `trialId` and the trial's names, which must outlive them.
+std::vector<EvalMetricRow> evalMetricRows(const std::string& trialId, const std::vector<EvalRecord>& curve) {
+  std::vector<EvalMetricRow> rows;
+  for (const EvalRecord& eval : curve)
+    for (const NamedMetric& metric : eval.extras)
+      rows.push_back({trialId.c_str(), eval.step, metric.name.c_str(), metric.value});
+  return rows;
+}
+
+// Throws when two evaluations of `result` share a step and one of them has
+// extras: /eval_metrics finds an evaluation by (trial_id, step) alone.
+void checkExtrasHaveDistinctSteps(const TrialResult& result, const std::string& path) {
+  std::unordered_map<int64_t, int> evaluationsAtStep;
+  bool anyExtras = false;
+  for (const EvalRecord& eval : result.curve) {
+    ++evaluationsAtStep[eval.step];
+    anyExtras = anyExtras || !eval.extras.empty();
+  }
+  if (!anyExtras) return;
+  for (const EvalRecord& eval : result.curve)
+    if (!eval.extras.empty() && evaluationsAtStep[eval.step] > 1)
+      throw std::invalid_argument("ResultStore::append: trial '" + result.trialId + "' has " +
+                                  std::to_string(evaluationsAtStep[eval.step]) + " evaluations at step " +
+                                  std::to_string(eval.step) + " and extra metrics among them; results file '" + path +
+                                  "' finds an evaluation's extras by its step, so they could not be told apart");
 }
 
 EvalRecord evalRecord(const CurveRow& row) {
@@ -476,9 +534,12 @@ std::vector<TrialResult> readFile(const std::string& path, ReadAccess& access) {
   HdfDataset summary(H5Dopen2(file.id(), ResultStore::kSummaryDataset, H5P_DEFAULT),
                      {"H5Dopen2", path, kSummaryObject});
   HdfDataset curves(H5Dopen2(file.id(), ResultStore::kCurvesDataset, H5P_DEFAULT), {"H5Dopen2", path, kCurvesObject});
+  HdfDataset evalMetrics(H5Dopen2(file.id(), ResultStore::kEvalMetricsDataset, H5P_DEFAULT),
+                         {"H5Dopen2", path, kEvalMetricsObject});
 
   // The summary is read first: under SWMR, every summary row seen here was
-  // written after its curve rows, so the curve extent read next covers them.
+  // written after its curve and eval-metrics rows, so the extents read next
+  // cover them.
   HdfDatatype summaryType =
       compoundType(summaryColumns(), sizeof(SummaryRow), TypeTarget::kMemory, path, kSummaryObject);
   std::vector<SummaryRow> summaryRows(static_cast<size_t>(datasetRows(summary.id(), path, kSummaryObject)));
@@ -490,21 +551,33 @@ std::vector<TrialResult> readFile(const std::string& path, ReadAccess& access) {
   VlenGuard<CurveRow> curveGuard(curveType.id(), curveRows);
   readRows(curves.id(), curveType.id(), curveRows, path, kCurvesObject);
 
+  HdfDatatype metricType =
+      compoundType(evalMetricColumns(), sizeof(EvalMetricRow), TypeTarget::kMemory, path, kEvalMetricsObject);
+  std::vector<EvalMetricRow> metricRows(static_cast<size_t>(datasetRows(evalMetrics.id(), path, kEvalMetricsObject)));
+  VlenGuard<EvalMetricRow> metricGuard(metricType.id(), metricRows);
+  readRows(evalMetrics.id(), metricType.id(), metricRows, path, kEvalMetricsObject);
+
   std::vector<TrialResult> results;
   results.reserve(summaryRows.size());
   for (size_t index = 0; index < summaryRows.size(); ++index) {
     const SummaryRow& row = summaryRows[index];
     std::string where = "results file '" + path + "', /summary row " + std::to_string(index);
     std::string trialId = text(row.trialId);
-    bool curveInRange = row.curveFirstRow >= 0 && row.curveRowCount >= 0 &&
-                        row.curveFirstRow + row.curveRowCount <= static_cast<int64_t>(curveRows.size());
-    if (trialId.empty() || !curveInRange) {
+    auto inRange = [](int64_t first, int64_t count, size_t rows) {
+      return first >= 0 && count >= 0 && first + count <= static_cast<int64_t>(rows);
+    };
+    bool curveInRange = inRange(row.curveFirstRow, row.curveRowCount, curveRows.size());
+    bool metricsInRange = inRange(row.evalMetricsFirstRow, row.evalMetricsRowCount, metricRows.size());
+    if (trialId.empty() || !curveInRange || !metricsInRange) {
       if (access == ReadAccess::kSwmr) continue;  // being written right now: not reported yet
-      throw std::runtime_error(where + (trialId.empty()
-                                            ? ": empty trial_id"
-                                            : ": curve rows [" + std::to_string(row.curveFirstRow) + ", +" +
-                                                  std::to_string(row.curveRowCount) + ") lie outside /curves (" +
-                                                  std::to_string(curveRows.size()) + " rows)"));
+      if (trialId.empty()) throw std::runtime_error(where + ": empty trial_id");
+      if (!curveInRange)
+        throw std::runtime_error(where + ": curve rows [" + std::to_string(row.curveFirstRow) + ", +" +
+                                 std::to_string(row.curveRowCount) + ") lie outside /curves (" +
+                                 std::to_string(curveRows.size()) + " rows)");
+      throw std::runtime_error(where + ": eval-metrics rows [" + std::to_string(row.evalMetricsFirstRow) + ", +" +
+                               std::to_string(row.evalMetricsRowCount) + ") lie outside /eval_metrics (" +
+                               std::to_string(metricRows.size()) + " rows)");
     }
 
     TrialResult result;
@@ -543,6 +616,21 @@ std::vector<TrialResult> readFile(const std::string& path, ReadAccess& access) {
                                  text(curve.trialId) + "', expected '" + trialId + "'");
       result.curve.push_back(evalRecord(curve));
     }
+    // The rows come in evaluation order, so each one's evaluation is the next
+    // one (from the previous row's on) with its step.
+    size_t evaluation = 0;
+    for (int64_t r = row.evalMetricsFirstRow; r < row.evalMetricsFirstRow + row.evalMetricsRowCount; ++r) {
+      const EvalMetricRow& metric = metricRows[static_cast<size_t>(r)];
+      if (text(metric.trialId) != trialId)
+        throw std::runtime_error(where + ": /eval_metrics row " + std::to_string(r) + " belongs to trial '" +
+                                 text(metric.trialId) + "', expected '" + trialId + "'");
+      while (evaluation < result.curve.size() && result.curve[evaluation].step != metric.step) ++evaluation;
+      if (evaluation == result.curve.size())
+        throw std::runtime_error(where + ": /eval_metrics row " + std::to_string(r) + " ('" + text(metric.name) +
+                                 "' at step " + std::to_string(metric.step) +
+                                 ") matches no evaluation of the trial in /curves (in written order)");
+      result.curve[evaluation].extras.push_back({text(metric.name), metric.value});
+    }
     results.push_back(std::move(result));
   }
   return results;
@@ -564,8 +652,10 @@ ResultStore::ResultStore(ResultStore&& other) noexcept
       file_(std::move(other.file_)),
       summary_(std::move(other.summary_)),
       curves_(std::move(other.curves_)),
+      evalMetrics_(std::move(other.evalMetrics_)),
       summaryRows_(std::exchange(other.summaryRows_, 0)),
       curveRows_(std::exchange(other.curveRows_, 0)),
+      evalMetricRows_(std::exchange(other.evalMetricRows_, 0)),
       trialIds_(std::move(other.trialIds_)) {}
 
 ResultStore& ResultStore::operator=(ResultStore&& other) noexcept {
@@ -579,8 +669,10 @@ ResultStore& ResultStore::operator=(ResultStore&& other) noexcept {
     file_ = std::move(other.file_);
     summary_ = std::move(other.summary_);
     curves_ = std::move(other.curves_);
+    evalMetrics_ = std::move(other.evalMetrics_);
     summaryRows_ = std::exchange(other.summaryRows_, 0);
     curveRows_ = std::exchange(other.curveRows_, 0);
+    evalMetricRows_ = std::exchange(other.evalMetricRows_, 0);
     trialIds_ = std::move(other.trialIds_);
   }
   return *this;
@@ -592,6 +684,7 @@ void ResultStore::discard() noexcept {
   if (state_ != State::kOpen) return;
   summary_.reset();
   curves_.reset();
+  evalMetrics_.reset();
   file_.reset();
   if (origin_ == Origin::kCreated) ::unlink(writePath_.c_str());
   state_ = State::kClosed;
@@ -649,6 +742,10 @@ void ResultStore::createDatasets() {
   summary_ = createTable(file_.id(), kSummaryDataset, summaryType.id(), kSummaryChunkRows, writePath_, kSummaryObject);
   HdfDatatype curveType = compoundType(curveColumns(), sizeof(CurveRow), TypeTarget::kFile, writePath_, kCurvesObject);
   curves_ = createTable(file_.id(), kCurvesDataset, curveType.id(), kCurveChunkRows, writePath_, kCurvesObject);
+  HdfDatatype metricType =
+      compoundType(evalMetricColumns(), sizeof(EvalMetricRow), TypeTarget::kFile, writePath_, kEvalMetricsObject);
+  evalMetrics_ = createTable(file_.id(), kEvalMetricsDataset, metricType.id(), kEvalMetricChunkRows, writePath_,
+                             kEvalMetricsObject);
 }
 
 ResultStore ResultStore::openForAppend(const std::string& path, AppendMode mode) {
@@ -691,8 +788,11 @@ ResultStore ResultStore::openForAppend(const std::string& path, AppendMode mode)
 void ResultStore::openDatasets() {
   summary_ = HdfDataset(H5Dopen2(file_.id(), kSummaryDataset, H5P_DEFAULT), {"H5Dopen2", writePath_, kSummaryObject});
   curves_ = HdfDataset(H5Dopen2(file_.id(), kCurvesDataset, H5P_DEFAULT), {"H5Dopen2", writePath_, kCurvesObject});
+  evalMetrics_ = HdfDataset(H5Dopen2(file_.id(), kEvalMetricsDataset, H5P_DEFAULT),
+                            {"H5Dopen2", writePath_, kEvalMetricsObject});
   summaryRows_ = datasetRows(summary_.id(), writePath_, kSummaryObject);
   curveRows_ = datasetRows(curves_.id(), writePath_, kCurvesObject);
+  evalMetricRows_ = datasetRows(evalMetrics_.id(), writePath_, kEvalMetricsObject);
 }
 
 void ResultStore::loadTrialIds() {
@@ -716,10 +816,11 @@ void ResultStore::append(const TrialResult& result) {
   if (contains(result.trialId))
     throw std::invalid_argument("ResultStore::append: trial '" + result.trialId + "' is already in results file '" +
                                 path_ + "'");
+  checkExtrasHaveDistinctSteps(result, path_);
 
-  // Curves first, then the summary row that points at them: a reader (or a
-  // crash) between the two sees curve rows without a summary row, which readAll
-  // ignores, never a summary row without its curve.
+  // Curves and eval metrics first, then the summary row that points at them: a
+  // reader (or a crash) in between sees rows without a summary row, which
+  // readAll ignores, never a summary row without its curve or extras.
   std::vector<CurveRow> curveRows;
   curveRows.reserve(result.curve.size());
   for (const EvalRecord& eval : result.curve) curveRows.push_back(curveRow(result.trialId, eval));
@@ -727,15 +828,23 @@ void ResultStore::append(const TrialResult& result) {
       compoundType(curveColumns(), sizeof(CurveRow), TypeTarget::kMemory, writePath_, kCurvesObject);
   writeRows(curves_.id(), curveType.id(), curveRows_, curveRows.data(), curveRows.size(), writePath_, kCurvesObject);
 
+  std::vector<EvalMetricRow> metricRows = evalMetricRows(result.trialId, result.curve);
+  HdfDatatype metricType =
+      compoundType(evalMetricColumns(), sizeof(EvalMetricRow), TypeTarget::kMemory, writePath_, kEvalMetricsObject);
+  writeRows(evalMetrics_.id(), metricType.id(), evalMetricRows_, metricRows.data(), metricRows.size(), writePath_,
+            kEvalMetricsObject);
+
   const std::string status = toString(result.status);
   const std::string direction = toString(result.targetDirection);
-  SummaryRow row = summaryRow(result, status, direction, curveRows_);
+  SummaryRow row = summaryRow(result, status, direction, curveRows_, evalMetricRows_,
+                              static_cast<int64_t>(metricRows.size()));
   HdfDatatype summaryType =
       compoundType(summaryColumns(), sizeof(SummaryRow), TypeTarget::kMemory, writePath_, kSummaryObject);
   writeRows(summary_.id(), summaryType.id(), summaryRows_, &row, 1, writePath_, kSummaryObject);
 
   hdfCheck(H5Fflush(file_.id(), H5F_SCOPE_LOCAL), {"H5Fflush", writePath_, ""});
   curveRows_ += static_cast<int64_t>(curveRows.size());
+  evalMetricRows_ += static_cast<int64_t>(metricRows.size());
   summaryRows_ += 1;
   trialIds_.insert(result.trialId);
 }
@@ -747,6 +856,7 @@ void ResultStore::commit() {
   try {
     summary_.close({"H5Dclose", writePath_, kSummaryObject});
     curves_.close({"H5Dclose", writePath_, kCurvesObject});
+    evalMetrics_.close({"H5Dclose", writePath_, kEvalMetricsObject});
     file_.close({"H5Fclose (final flush)", writePath_, ""});
     if (origin_ == Origin::kCreated) {
       // Make the bytes durable before the name points at them.

@@ -1,4 +1,5 @@
-// sweeps/result_store.h — the HDF5 results file: one summary row per trial, one curve row per eval.
+// sweeps/result_store.h — the HDF5 results file: one summary row per trial, one curve row per eval,
+// one eval-metrics row per extra metric of an eval.
 //
 // Why: every gaplab run and sweep ends in one file that analysis tools (gaplab
 // summary, h5py, pandas, h5dump) read. It has to be self-describing (schema
@@ -49,10 +50,13 @@ class ResultStore {
  public:
   // Stored in the file attribute `gaplab_schema_version`. Bump it whenever a
   // column is added, removed, renamed or changes meaning (docs/results-schema.md).
-  static constexpr int kSchemaVersion = 1;
+  // Version 2 added /eval_metrics (EvalRecord::extras) and the summary columns
+  // eval_metrics_first_row and eval_metrics_row_count.
+  static constexpr int kSchemaVersion = 2;
   static constexpr const char* kSchemaVersionAttribute = "gaplab_schema_version";
   static constexpr const char* kSummaryDataset = "summary";
   static constexpr const char* kCurvesDataset = "curves";
+  static constexpr const char* kEvalMetricsDataset = "eval_metrics";
 
   // Throws std::runtime_error when create(path, mode) would fail for a reason
   // that can be known in advance: the parent directory is missing, not a
@@ -69,7 +73,8 @@ class ResultStore {
   // schema version other than kSchemaVersion (naming found and expected).
   static ResultStore openForAppend(const std::string& path, AppendMode mode = AppendMode::kExclusive);
 
-  // Every trial in the file, in the order appended, each with its curve. Opens
+  // Every trial in the file, in the order appended, each with its curve (and
+  // each evaluation with its extras, in the order written). Opens
   // read-only, as a SWMR reader when a SWMR writer holds the file (or was killed
   // while holding it); then it reopens and retries a few times when a read
   // races the writer's flush, and skips a last row still being written. Same
@@ -84,8 +89,11 @@ class ResultStore {
   // store closes the file (its rows are already flushed).
   ~ResultStore();
 
-  // Writes the trial's curve rows and then its summary row, and flushes the file.
-  // Throws when the store is committed or the trial id is already in the file.
+  // Writes the trial's curve rows, then its eval-metrics rows (one per extra
+  // metric of each evaluation), then its summary row, and flushes the file.
+  // Throws when the store is committed, the trial id is already in the file, or
+  // two evaluations share a step while one of them has extras (an eval-metrics
+  // row finds its evaluation by step, so those could not be told apart).
   void append(const TrialResult& result);
 
   // True when a summary row with this trial id was written (or was in the file).
@@ -120,8 +128,10 @@ class ResultStore {
   HdfFile file_;
   HdfDataset summary_;
   HdfDataset curves_;
+  HdfDataset evalMetrics_;
   int64_t summaryRows_ = 0;
   int64_t curveRows_ = 0;
+  int64_t evalMetricRows_ = 0;
   std::unordered_set<std::string> trialIds_;
 };
 

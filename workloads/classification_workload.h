@@ -29,6 +29,8 @@ class ClassificationWorkload final : public Workload {
 
   ParameterArena& arena() override { return *arena_; }
   std::string describeModel() const override { return model_->describe(); }
+  std::string metricName() const override { return "accuracy"; }
+  TargetDirection metricDirection() const override { return TargetDirection::kAtLeast; }
   Variable trainForward(Tape& tape, int64_t step) override;
   EvalResult evaluate(EvalSplit split) override;
   double epochsDone() const override { return loader_.epochProgress(); }

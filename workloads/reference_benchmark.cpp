@@ -1,4 +1,4 @@
-// workloads/reference_benchmark.cpp — mlp_b128 / mlp_b1024: 784-1024-1024-10 with
+// workloads/reference_benchmark.cpp — the CPU cases of DESIGN.md. mlp_b128 / mlp_b1024: 784-1024-1024-10 with
 // BatchNorm + ReLU, SGD momentum 0.9, random inputs; warm-up steps, then the mean
 // time of the timed steps, exactly as the PyTorch reference measures.
 #include "workloads/reference_benchmark.h"
@@ -7,8 +7,11 @@
 #include <stdexcept>
 
 #include "core/ops/cross_entropy.h"
+#include "core/optim/adamw.h"
 #include "core/optim/sgd.h"
+#include "core/ops/add.h"
 #include "core/rng.h"
+#include "workloads/gpt_model.h"
 #include "workloads/mlp_model.h"
 #include "workloads/single_run.h"
 
@@ -46,10 +49,47 @@ double mlpSamplesPerSecond(int64_t batch, const BenchmarkOptions& options) {
   return static_cast<double>(batch) / s;
 }
 
+// lm / moe8k2: GPT with 4 layers, width 128, 4 heads, context 128, 256-byte vocab,
+// 32 sequences, AdamW lr 1e-3; moe8k2 puts 8 experts top-2 in every block.
+double lmTokensPerSecond(int64_t experts, const BenchmarkOptions& options) {
+  GptSpec spec;  // defaults are the reference model
+  if (experts > 0) {
+    spec.moeEvery = 1;
+    spec.moe.experts = experts;
+    spec.moe.topK = 2;
+  }
+  const int64_t batch = 32, length = spec.context;
+  ParameterArena arena;
+  GptModel model(arena, spec);
+  RngStream init(0, RngPurpose::kInit);
+  arena.allocate(init);
+  RngStream data(0, RngPurpose::kSynthetic);
+  std::vector<int32_t> inputs(static_cast<std::size_t>(batch * length)), targets(inputs.size());
+  for (auto& t : inputs) t = static_cast<int32_t>(data.below(static_cast<uint64_t>(spec.vocab)));
+  for (auto& t : targets) t = static_cast<int32_t>(data.below(static_cast<uint64_t>(spec.vocab)));
+  AdamWOptions ao;
+  ao.weightDecay = 0.01f;  // PyTorch's AdamW default
+  AdamW adamw(ao);
+  auto step = [&](int64_t i) {
+    arena.zeroGrad();
+    Tape tape;
+    GptModel::Output out = model.forward(tape, inputs, batch, length, ForwardContext{NormMode::kTrain, 0, i});
+    Variable loss = softmaxCrossEntropy(tape, out.logits, targets);
+    if (out.auxLoss.defined()) loss = add(tape, loss, out.auxLoss);
+    tape.backward(loss);
+    adamw.step(arena, 1e-3f);
+  };
+  for (int i = 0; i < options.warmupSteps; ++i) step(i);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < options.timedSteps; ++i) step(options.warmupSteps + i);
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / options.timedSteps;
+  return static_cast<double>(batch * length) / s;
+}
+
 }  // namespace
 
 std::vector<std::string> referenceBenchmarkCases(const std::string& device) {
-  if (device == "cpu") return {"mlp_b128", "mlp_b1024"};
+  if (device == "cpu") return {"mlp_b128", "mlp_b1024", "lm", "moe8k2"};
   if (device == "cuda")
     throw std::invalid_argument("bench: this binary has no CUDA backend yet (the CUDA issue adds mlp_b128, "
                                 "mlp_b4096, lm and moe8k2 on cuda); use --device cpu");
@@ -70,6 +110,10 @@ void runReferenceBenchmarks(const BenchmarkOptions& options, const std::function
   }
   setComputeThreads(options.threads);
   for (const auto& c : cases) {
+    if (c == "lm" || c == "moe8k2") {
+      report({c, lmTokensPerSecond(c == "lm" ? 0 : 8, options), "tokens/s"});
+      continue;
+    }
     const int64_t batch = std::stoll(c.substr(c.find("_b") + 2));
     report({c, mlpSamplesPerSecond(batch, options), "samples/s"});
   }

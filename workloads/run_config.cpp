@@ -65,8 +65,8 @@ RunConfig parseRunConfig(ConfigDocument& doc) {
 
   ConfigSection g = root.section("target");
   TargetConfig& gc = rc.target;
-  gc.metric = g.getChoice("metric", gc.metric, {"accuracy", "loss"});
-  const std::string dir = g.getChoice("direction", gc.metric == "loss" ? "at_most" : "at_least",
+  gc.metric = g.getChoice("metric", gc.metric, {"accuracy", "bits_per_byte", "loss"});
+  const std::string dir = g.getChoice("direction", gc.metric == "accuracy" ? "at_least" : "at_most",
                                       {"at_least", "at_most"});
   gc.direction = dir == "at_least" ? TargetDirection::kAtLeast : TargetDirection::kAtMost;
   gc.value = g.getDouble("value", gc.value, Range::any());

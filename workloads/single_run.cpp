@@ -31,7 +31,15 @@ TrialResult executeRun(PreparedRun& run, Communicator& comm, ProgressSink* progr
   WorkloadContext ctx{run.config, run.document.root(), comm};
   std::unique_ptr<Workload> workload = entry.factory(ctx);
   run.document.checkUnknownKeys();
+  const std::string& target = run.config.target.metric;
+  if (target != "loss" && target != workload->metricName())
+    throw ConfigError(run.document.root().section("target").where("metric") + ": got '" + target + "'; expected '" +
+                      workload->metricName() + "' or 'loss' for workload " + run.config.workload);
   run.config.resolvedYaml = run.document.dump();
+  if (const int64_t budget = workload->stepBudget(); budget > 0) {
+    if (run.config.schedule.totalSteps == run.config.training.maxSteps) run.config.schedule.totalSteps = budget;
+    run.config.training.maxSteps = budget;
+  }
   std::unique_ptr<Optimizer> optimizer = makeOptimizer(run.config.optimizer);
   std::unique_ptr<LrSchedule> schedule = makeSchedule(run.config.schedule, run.config.optimizer.learningRate);
   const double setup = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

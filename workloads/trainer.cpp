@@ -46,6 +46,8 @@ EvalRecord Trainer::evaluate(int64_t step, double timedSeconds, double wallSecon
   r.evalTrainMetric = et.metric;
   r.validationLoss = va.loss;
   r.validationMetric = va.metric;
+  for (const NamedMetric& m : et.extras) r.extras.push_back({"eval_train/" + m.name, m.value});
+  for (const NamedMetric& m : va.extras) r.extras.push_back({"validation/" + m.name, m.value});
   return r;
 }
 
@@ -56,7 +58,7 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
   result.configYaml = config_.resolvedYaml;
   result.trialId = trialIdOf(config_.resolvedYaml);
   result.seed = config_.seed;
-  result.metricName = config_.target.metric == "loss" ? "loss" : "accuracy";
+  result.metricName = config_.target.metric == "loss" ? "loss" : workload_.metricName();
   result.targetDirection = config_.target.direction;
   result.targetValue = config_.target.value;
   result.host = hostName();

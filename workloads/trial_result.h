@@ -26,6 +26,13 @@ TrialStatus trialStatusFromString(const std::string& text);  // throws on unknow
 // Direction of a target: accuracy must rise to it, loss must fall to it.
 enum class TargetDirection { kAtLeast, kAtMost };
 
+// A metric beyond the fixed columns (bits per byte, MoE expert load, ...), named
+// "<split>/<metric>", e.g. "validation/moe_load_cv".
+struct NamedMetric {
+  std::string name;
+  double value = 0.0;
+};
+
 // One evaluation (untimed): metrics on the eval-train subset and on validation.
 struct EvalRecord {
   int64_t step = 0;
@@ -38,6 +45,7 @@ struct EvalRecord {
   double validationLoss = 0.0;
   double validationMetric = 0.0;
   double learningRate = 0.0;
+  std::vector<NamedMetric> extras;  // workload-specific metrics of this evaluation
   // Generalization gaps: metric gap = eval-train minus validation;
   // loss gap = validation minus eval-train (both positive when overfitting).
   double metricGap() const { return evalTrainMetric - validationMetric; }
@@ -52,7 +60,7 @@ struct TrialResult {
   TrialStatus status = TrialStatus::kFailed;
   std::string statusMessage; // why it stopped, in words
 
-  std::string metricName;    // e.g. "accuracy"
+  std::string metricName;    // the target's metric: the workload's metric (e.g. "accuracy") or "loss"
   TargetDirection targetDirection = TargetDirection::kAtLeast;
   double targetValue = 0.0;
   double timeToResultSeconds = std::numeric_limits<double>::infinity();

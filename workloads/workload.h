@@ -11,6 +11,7 @@
 
 #include "core/autograd/tape.h"
 #include "core/parameter_arena.h"
+#include "workloads/trial_result.h"
 
 namespace gaplab {
 
@@ -20,6 +21,7 @@ struct EvalResult {
   double loss = 0.0;    // mean loss over the split (no label smoothing)
   double metric = 0.0;  // the workload's metric (accuracy for classification)
   int64_t examples = 0;
+  std::vector<NamedMetric> extras;  // further metrics, named without the split prefix
 };
 
 class Workload {
@@ -27,12 +29,18 @@ class Workload {
   virtual ~Workload() = default;
   virtual ParameterArena& arena() = 0;
   virtual std::string describeModel() const = 0;
+  // The workload's metric ("accuracy", "bits_per_byte") and which way is better.
+  virtual std::string metricName() const = 0;
+  virtual TargetDirection metricDirection() const = 0;
   // Draws the next training batch of this rank and returns the scalar loss (timed).
   virtual Variable trainForward(Tape& tape, int64_t step) = 0;
   // Evaluates the whole split in eval mode (untimed by the caller).
   virtual EvalResult evaluate(EvalSplit split) = 0;
   virtual double epochsDone() const = 0;
   virtual int64_t examplesPerStep() const = 0;
+  // Steps allowed by a data budget (e.g. an exact token budget); 0: none. When
+  // set, it replaces training.max_steps (single_run.cpp).
+  virtual int64_t stepBudget() const { return 0; }
 };
 
 }  // namespace gaplab

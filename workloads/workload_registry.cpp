@@ -8,7 +8,8 @@ namespace gaplab {
 WorkloadRegistry& WorkloadRegistry::instance() {
   static WorkloadRegistry* registry = [] {
     auto* r = new WorkloadRegistry();
-    registerBuiltinWorkloads(*r);
+    registerFashionMnistWorkloads(*r);
+    registerLanguageModelWorkloads(*r);
     return r;
   }();
   return *registry;

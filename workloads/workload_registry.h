@@ -50,7 +50,8 @@ class WorkloadRegistry {
   std::map<std::string, WorkloadEntry> entries_;
 };
 
-// Registers the built-in workloads (called once by instance()).
-void registerBuiltinWorkloads(WorkloadRegistry& registry);
+// Register the built-in workloads; instance() calls them once.
+void registerFashionMnistWorkloads(WorkloadRegistry& registry);    // fmnist_mlp, fmnist_cnn
+void registerLanguageModelWorkloads(WorkloadRegistry& registry);   // lm, moe_lm
 
 }  // namespace gaplab

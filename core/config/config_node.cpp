@@ -240,6 +240,20 @@ std::vector<int64_t> ConfigSection::getIntList(const std::string& key, const std
   return out;
 }
 
+std::vector<std::string> ConfigSection::getStringList(const std::string& key,
+                                                     const std::vector<std::string>& fallback) const {
+  auto n = lookup(key);
+  if (!n) return fallback;
+  if (n->IsScalar()) return {n->Scalar()};  // a single name is a one-element list
+  if (!n->IsSequence()) fail(key, "got " + scalarText(*n), "a list of names");
+  std::vector<std::string> out;
+  for (const auto& item : *n) {
+    if (!item.IsScalar()) fail(key, "element " + scalarText(item), "a list of names");
+    out.push_back(item.Scalar());
+  }
+  return out;
+}
+
 std::vector<double> ConfigSection::getDoubleList(const std::string& key, const std::vector<double>& fallback,
                                                  Range range) const {
   auto n = lookup(key);

@@ -76,6 +76,7 @@ class ConfigSection {
                         const std::vector<std::string>& choices) const;
   std::vector<int64_t> getIntList(const std::string& key, const std::vector<int64_t>& fallback,
                                   Range range = Range::any()) const;
+  std::vector<std::string> getStringList(const std::string& key, const std::vector<std::string>& fallback) const;
   std::vector<double> getDoubleList(const std::string& key, const std::vector<double>& fallback,
                                     Range range = Range::any()) const;
   // A nested mapping; absent keys give an empty section (all defaults).

@@ -1,8 +1,9 @@
 // tests/sweeps/result_store_test.cpp — the results file round-trips, refuses to clobber, never half-exists.
 //
 // Why: the results file is the product of every run and sweep. These tests pin
-// the promises users rely on: what goes in comes back (infinite time-to-result
-// and failure messages included), an existing file is never damaged by a failed
+// the promises users rely on: what goes in comes back (infinite time-to-result,
+// failure messages and each evaluation's extra metrics included), an existing
+// file is never damaged by a failed
 // or refused run, errors name the file, a SWMR writer can be read while it
 // writes and after it is killed, and h5dump and h5py read the file.
 #include "sweeps/result_store.h"
@@ -75,6 +76,11 @@ TrialResult reachedTrial() {
   result.parameterCount = 1863690;
   result.startedAtUnix = 1714560000;
   result.curve = {evalAt(100, 0.1), evalAt(200, 0.25), evalAt(300, 0.4)};
+  // Extras on the first and last evaluation, none on the middle one.
+  result.curve[0].extras = {{"validation/bits_per_byte", 1.5}, {"eval_train/bits_per_byte", 1.25}};
+  result.curve[2].extras = {{"validation/bits_per_byte", 1.125},
+                            {"eval_train/bits_per_byte", 1.0},
+                            {"validation/moe_load_cv", 0.0625}};
   return result;
 }
 
@@ -124,6 +130,15 @@ void expectSameEval(const EvalRecord& actual, const EvalRecord& expected) {
   EXPECT_EQ(actual.validationLoss, expected.validationLoss);
   EXPECT_EQ(actual.validationMetric, expected.validationMetric);
   EXPECT_EQ(actual.learningRate, expected.learningRate);
+  SCOPED_TRACE("extras of the evaluation at step " + std::to_string(expected.step));
+  ASSERT_EQ(actual.extras.size(), expected.extras.size());
+  for (size_t i = 0; i < expected.extras.size(); ++i) {
+    EXPECT_EQ(actual.extras[i].name, expected.extras[i].name);
+    if (std::isnan(expected.extras[i].value))
+      EXPECT_TRUE(std::isnan(actual.extras[i].value)) << expected.extras[i].name;
+    else
+      EXPECT_EQ(actual.extras[i].value, expected.extras[i].value) << expected.extras[i].name;
+  }
 }
 
 void expectSameTrial(const TrialResult& actual, const TrialResult& expected) {
@@ -237,6 +252,97 @@ TEST_F(ResultStoreTest, TrialWithoutEvaluationsRoundTrips) {
   std::vector<TrialResult> read = ResultStore::readAll(path);
   ASSERT_EQ(read.size(), 1u);
   expectSameTrial(read[0], empty);
+}
+
+// A trial whose evaluations carry many extras, unevenly: per-expert metrics,
+// non-finite values, a UTF-8 name, and evaluations without any.
+TrialResult moeTrial(const std::string& id) {
+  TrialResult result;
+  result.trialId = id;
+  result.workload = "tiny_moe_lm";
+  result.status = TrialStatus::kMaxSteps;
+  result.metricName = "loss";
+  result.targetDirection = TargetDirection::kAtMost;
+  result.steps = 400;
+  result.curve = {evalAt(0, 0.0), evalAt(100, 0.1), evalAt(200, 0.2), evalAt(300, 0.3), evalAt(400, 0.35)};
+  for (size_t e : {size_t{1}, size_t{2}, size_t{4}}) {
+    EvalRecord& eval = result.curve[e];
+    eval.extras.push_back({"validation/bits_per_byte", 2.0 - 0.25 * static_cast<double>(e)});
+    eval.extras.push_back({"validation/moe_load_cv", 0.5 / static_cast<double>(e)});
+    for (int expert = 0; expert < 8; ++expert)
+      eval.extras.push_back({"validation/moe_expert_fraction/" + std::to_string(expert),
+                             (1.0 + expert) / 36.0 + 0.001 * static_cast<double>(e)});
+  }
+  result.curve[2].extras.push_back({"eval_train/moe_load_cv", std::numeric_limits<double>::quiet_NaN()});
+  result.curve[4].extras.push_back({"validation/perplexity", std::numeric_limits<double>::infinity()});
+  result.curve[4].extras.push_back({"validation/größe", -0.5});
+  return result;
+}
+
+size_t extraCount(const TrialResult& trial) {
+  size_t count = 0;
+  for (const EvalRecord& eval : trial.curve) count += eval.extras.size();
+  return count;
+}
+
+TEST_F(ResultStoreTest, RoundTripsExtraMetricsOfEveryEvaluation) {
+  TrialResult first = moeTrial("moe-a");
+  TrialResult plain = failedTrial();  // evaluations without extras
+  TrialResult none = trialWithoutCurve("no-evals");
+  TrialResult second = moeTrial("moe-b");
+  second.curve[1].extras.clear();
+  second.curve[0].extras = {{"validation/bits_per_byte", 3.0}};
+  ASSERT_GT(extraCount(first), 20u);
+  std::string path = writeResults("results.h5", {first, plain, none, second});
+
+  std::vector<TrialResult> read = ResultStore::readAll(path);
+  ASSERT_EQ(read.size(), 4u);
+  expectSameTrial(read[0], first);
+  expectSameTrial(read[1], plain);
+  expectSameTrial(read[2], none);
+  expectSameTrial(read[3], second);
+  EXPECT_EQ(extraCount(read[1]), 0u);
+  EXPECT_TRUE(std::isinf(read[0].curve[4].extras[10].value));
+  EXPECT_EQ(read[0].curve[4].extras[11].name, "validation/größe");
+
+  // Appending to the file continues the table where it left off.
+  TrialResult third = reachedTrial();
+  {
+    ResultStore store = ResultStore::openForAppend(path);
+    store.append(third);
+    store.commit();
+  }
+  read = ResultStore::readAll(path);
+  ASSERT_EQ(read.size(), 5u);
+  expectSameTrial(read[0], first);
+  expectSameTrial(read[3], second);
+  expectSameTrial(read[4], third);
+}
+
+TEST_F(ResultStoreTest, ExtrasOfEvaluationsSharingAStepAreRefusedBeforeAnythingIsWritten) {
+  std::string path = pathOf("results.h5");
+  ResultStore store = ResultStore::create(path, OverwriteMode::kFail);
+  store.append(reachedTrial());
+  TrialResult ambiguous = moeTrial("twice-at-200");
+  ambiguous.curve[3].step = 200;  // the evaluation before it (step 200) has extras
+  std::string message = messageOf([&] { store.append(ambiguous); });
+  EXPECT_NE(message.find("'twice-at-200' has 2 evaluations at step 200"), std::string::npos) << message;
+  EXPECT_NE(message.find(path), std::string::npos) << message;
+  EXPECT_FALSE(store.contains("twice-at-200"));
+
+  // Shared steps without extras stay allowed, and the store is intact.
+  TrialResult repeated = failedTrial();
+  repeated.trialId = "repeated-steps";
+  repeated.curve = {evalAt(5, 0.0), evalAt(5, 0.1)};
+  store.append(repeated);
+  TrialResult after = moeTrial("after");
+  store.append(after);
+  store.commit();
+  std::vector<TrialResult> read = ResultStore::readAll(path);
+  ASSERT_EQ(read.size(), 3u);
+  expectSameTrial(read[0], reachedTrial());
+  expectSameTrial(read[1], repeated);
+  expectSameTrial(read[2], after);
 }
 
 TEST_F(ResultStoreTest, EmptyStoreCommitsToAReadableFile) {
@@ -445,6 +551,33 @@ TEST_F(ResultStoreTest, WrongSchemaVersionThrowsWithFoundAndExpected) {
   EXPECT_EQ(messageOf([&] { ResultStore::readAll(path); }), expected);
 }
 
+constexpr const char* kPython = "/usr/bin/python3";
+
+// Version 1 had no /eval_metrics and no eval_metrics_* summary columns; such a
+// file is refused for its version, before the missing table is noticed.
+TEST_F(ResultStoreTest, SchemaVersionOneFileIsRefusedAsOlder) {
+  ASSERT_EQ(ResultStore::kSchemaVersion, 2);
+  std::string path = writeResults("results.h5", {reachedTrial()});
+  {
+    HdfFile file = hdfOpenFile(path, HdfFileAccess::kReadWrite);
+    hdfWriteIntAttribute(file.id(), ResultStore::kSchemaVersionAttribute, 1);
+  }
+  std::string expected = "results file '" + path +
+                         "' has schema version 1, but this gaplab reads schema version 2 (it was written by an "
+                         "older gaplab)";
+  EXPECT_EQ(messageOf([&] { ResultStore::openForAppend(path); }), expected);
+  EXPECT_EQ(messageOf([&] { ResultStore::readAll(path); }), expected);
+
+  // The same with the version 1 layout: /eval_metrics removed (needs h5py).
+  if (!commandAvailable(std::string(kPython) + " -c 'import h5py'")) return;
+  ASSERT_EQ(exitCodeOf(std::string(kPython) +
+                       " -c 'import sys, h5py; f = h5py.File(sys.argv[1], \"r+\"); del f[\"eval_metrics\"]' '" +
+                       path + "'"),
+            0);
+  EXPECT_EQ(messageOf([&] { ResultStore::openForAppend(path); }), expected);
+  EXPECT_EQ(messageOf([&] { ResultStore::readAll(path); }), expected);
+}
+
 TEST_F(ResultStoreTest, H5dumpReadsTheFile) {
   if (!commandAvailable("command -v h5dump")) GTEST_SKIP() << "h5dump not installed (Debian: hdf5-tools)";
   std::string path = writeResults("results.h5", {reachedTrial(), failedTrial()});
@@ -455,9 +588,10 @@ TEST_F(ResultStoreTest, H5dumpReadsTheFile) {
   EXPECT_NE(text.find("mlp-fmnist-3f2a9c"), std::string::npos);
   EXPECT_NE(text.find("time_to_result_s"), std::string::npos);
   EXPECT_NE(text.find("inf"), std::string::npos);
+  ASSERT_EQ(exitCodeOf("h5dump -d /eval_metrics '" + path + "' > '" + dump + "'"), 0);
+  text = readText(dump);
+  EXPECT_NE(text.find("validation/moe_load_cv"), std::string::npos);
 }
-
-constexpr const char* kPython = "/usr/bin/python3";
 
 TEST_F(ResultStoreTest, H5pyReadsTheFile) {
   if (!commandAvailable(std::string(kPython) + " -c 'import h5py, numpy'"))
@@ -466,7 +600,7 @@ TEST_F(ResultStoreTest, H5pyReadsTheFile) {
   std::string script = pathOf("check.py");
   std::ofstream(script) << R"(import sys, math, h5py
 f = h5py.File(sys.argv[1], "r")
-assert int(f.attrs["gaplab_schema_version"]) == 1, f.attrs["gaplab_schema_version"]
+assert int(f.attrs["gaplab_schema_version"]) == 2, f.attrs["gaplab_schema_version"]
 assert isinstance(f.attrs["gaplab_version"], str)
 s = f["summary"][()]
 assert s.shape == (2,), s.shape
@@ -484,6 +618,60 @@ assert list(c["step"]) == [100, 200, 300, 20], list(c["step"])
 assert [x.decode() for x in c["trial_id"]].count("mlp-fmnist-3f2a9c") == 3
 first, count = int(s["curve_first_row"][1]), int(s["curve_row_count"][1])
 assert (first, count) == (3, 1), (first, count)
+m = f["eval_metrics"][()]
+assert m.dtype.names == ("trial_id", "step", "name", "value"), m.dtype.names
+assert m.shape == (5,), m.shape
+assert list(m["step"]) == [100, 100, 300, 300, 300], list(m["step"])
+assert [x.decode() for x in m["name"]][-1] == "validation/moe_load_cv"
+assert list(m["value"]) == [1.5, 1.25, 1.125, 1.0, 0.0625], list(m["value"])
+assert [(int(a), int(b)) for a, b in zip(s["eval_metrics_first_row"], s["eval_metrics_row_count"])] == [(0, 5), (5, 0)]
+)";
+  EXPECT_EQ(exitCodeOf(std::string(kPython) + " '" + script + "' '" + path + "'"), 0);
+}
+
+// What docs/results-schema.md shows: /eval_metrics grouped by trial and step into
+// wide columns (with pandas when it is installed, with numpy alone otherwise),
+// and a trial's rows found through its summary row.
+TEST_F(ResultStoreTest, H5pyReadsEvalMetricsIntoWideColumns) {
+  if (!commandAvailable(std::string(kPython) + " -c 'import h5py, numpy'"))
+    GTEST_SKIP() << "h5py not importable by " << kPython << " (Debian: python3-h5py)";
+  TrialResult second = moeTrial("moe-b");
+  second.curve[4].extras.clear();
+  std::string path = writeResults("results.h5", {moeTrial("moe-a"), failedTrial(), second});
+  std::string script = pathOf("check.py");
+  std::ofstream(script) << R"(import sys, math, h5py, numpy as np
+with h5py.File(sys.argv[1], "r") as f:
+    s = f["summary"][()]
+    m = f["eval_metrics"][()]
+ids = [x.decode() for x in s["trial_id"]]
+assert ids == ["moe-a", "gpt-fortunes-77b01e", "moe-b"], ids
+counts = [int(x) for x in s["eval_metrics_row_count"]]
+assert counts == [33, 0, 21], counts
+firsts = [int(x) for x in s["eval_metrics_first_row"]]
+assert firsts == [0, 33, 33], firsts
+b = m[firsts[2]:firsts[2] + counts[2]]
+assert {x.decode() for x in b["trial_id"]} == {"moe-b"}
+assert sorted(set(int(x) for x in b["step"])) == [100, 200]
+names = [x.decode("utf-8") for x in m["name"]]
+assert "validation/größe" in names and "validation/moe_expert_fraction/7" in names
+wide = {}
+for trial, step, name, value in zip(m["trial_id"], m["step"], names, m["value"]):
+    wide.setdefault((trial.decode(), int(step)), {})[name] = value
+assert sorted(wide) == [("moe-a", 100), ("moe-a", 200), ("moe-a", 400), ("moe-b", 100), ("moe-b", 200)], sorted(wide)
+assert wide[("moe-a", 400)]["validation/bits_per_byte"] == 1.0
+assert math.isinf(wide[("moe-a", 400)]["validation/perplexity"])
+assert math.isnan(wide[("moe-a", 200)]["eval_train/moe_load_cv"])
+assert abs(wide[("moe-b", 200)]["validation/moe_expert_fraction/3"] - (4 / 36 + 0.002)) < 1e-15
+try:
+    import pandas as pd
+except ImportError:
+    sys.exit(0)
+df = pd.DataFrame(m)
+for column in ("trial_id", "name"):
+    df[column] = df[column].str.decode("utf-8")
+table = df.pivot_table(index=["trial_id", "step"], columns="name", values="value")
+assert table.shape[0] == 5, table.shape
+assert table.loc[("moe-a", 400), "validation/bits_per_byte"] == 1.0
 )";
   EXPECT_EQ(exitCodeOf(std::string(kPython) + " '" + script + "' '" + path + "'"), 0);
 }
@@ -602,7 +790,13 @@ TEST_F(ResultStoreTest, ReadsRacingAFastSwmrWriterNeverFailOrGoBackwards) {
         TrialResult trial = failedTrial();
         trial.trialId = "trial-" + std::to_string(i);
         trial.configYaml = std::string(2000 + i, 'c');  // long strings: new global heap collections
-        trial.curve.assign(static_cast<size_t>(i % 5), evalAt(i, 0.0));
+        trial.curve.clear();
+        for (int k = 0; k < i % 5; ++k) {
+          EvalRecord eval = evalAt(10 * i + k, 0.0);
+          for (int n = 0; n < (i + k) % 4; ++n)
+            eval.extras.push_back({"validation/metric_" + std::to_string(n), static_cast<double>(i * n)});
+          trial.curve.push_back(eval);
+        }
         store.append(trial);
         ::usleep(2000);  // let the reader interleave with the appends
       }
@@ -628,6 +822,15 @@ TEST_F(ResultStoreTest, ReadsRacingAFastSwmrWriterNeverFailOrGoBackwards) {
       ASSERT_EQ(read[i].trialId, "trial-" + std::to_string(i));
       ASSERT_EQ(read[i].configYaml.size(), 2000 + i);
       ASSERT_EQ(read[i].curve.size(), i % 5);
+      for (size_t k = 0; k < read[i].curve.size(); ++k) {
+        const EvalRecord& eval = read[i].curve[k];
+        ASSERT_EQ(eval.step, static_cast<int64_t>(10 * i + k));
+        ASSERT_EQ(eval.extras.size(), (i + k) % 4);
+        for (size_t n = 0; n < eval.extras.size(); ++n) {
+          ASSERT_EQ(eval.extras[n].name, "validation/metric_" + std::to_string(n));
+          ASSERT_EQ(eval.extras[n].value, static_cast<double>(i * n));
+        }
+      }
     }
     previous = read.size();
     ++reads;

@@ -1,0 +1,89 @@
+// workloads/lm_workload.cpp — see lm_workload.h.
+#include "workloads/lm_workload.h"
+
+#include <cmath>
+
+#include "core/ops/add.h"
+#include "core/ops/cross_entropy.h"
+
+namespace gaplab {
+
+LmWorkload::LmWorkload(LmData data, std::unique_ptr<ParameterArena> arena, const GptSpec& spec, int64_t batchSize,
+                       uint64_t seed, float labelSmoothing, ShardSpec shard)
+    : data_(std::move(data)),
+      arena_(std::move(arena)),
+      model_(std::make_unique<GptModel>(*arena_, spec)),
+      loader_(data_.trainSources, batchSize, spec.context, seed, shard, data_.tokenBudget),
+      seed_(seed),
+      labelSmoothing_(labelSmoothing) {
+  for (const LmSource& s : data_.trainSources) trainTokens_ += static_cast<int64_t>(s.tokens->size());
+}
+
+Variable LmWorkload::trainForward(Tape& tape, int64_t step) {
+  const LmBatch batch = loader_.next();
+  GptModel::Output out = model_->forward(tape, batch.inputs, batch.batch, batch.context,
+                                         ForwardContext{NormMode::kTrain, seed_, step});
+  Variable loss = softmaxCrossEntropy(tape, out.logits, batch.targets, labelSmoothing_);
+  return out.auxLoss.defined() ? add(tape, loss, out.auxLoss) : loss;
+}
+
+EvalResult LmWorkload::evaluate(EvalSplit split) {
+  const std::vector<uint8_t>& tokens =
+      split == EvalSplit::kEvalTrain ? *data_.evalTrainTokens : *data_.validationTokens;
+  const int64_t context = model_->spec().context;
+  CrossEntropyStats ce;
+  MoeStats moe;
+  Tape tape(TapeMode::kInference);
+  forEachEvalWindow(tokens, loader_.batchSize(), context, [&](const LmBatch& b) {
+    GptModel::Output out = model_->forward(tape, b.inputs, b.batch, b.context, ForwardContext{NormMode::kEval, seed_, 0});
+    softmaxCrossEntropy(tape, out.logits, b.targets, 0.0f, &ce);
+    moe.merge(out.moeStats);
+  }, data_.evalWindows);
+  EvalResult r;
+  r.examples = ce.rows;
+  r.loss = ce.rows ? ce.lossSum / static_cast<double>(ce.rows) : 0.0;
+  r.metric = r.loss / std::log(2.0);
+  r.extras.push_back({"next_byte_accuracy", ce.rows ? static_cast<double>(ce.correct) / static_cast<double>(ce.rows) : 0.0});
+  if (model_->spec().moeEvery > 0 && moe.assignments > 0) {
+    r.extras.push_back({"moe_load_cv", moe.loadCoefficientOfVariation()});
+    r.extras.push_back({"moe_dropped_fraction", static_cast<double>(moe.dropped) / static_cast<double>(moe.assignments)});
+    r.extras.push_back({"moe_aux_loss", moe.auxLoss});
+    r.extras.push_back({"moe_z_loss", moe.zLoss});
+    const std::vector<double> fractions = moe.loadFractions();
+    for (std::size_t e = 0; e < fractions.size(); ++e)
+      r.extras.push_back({"moe_expert_fraction/" + std::to_string(e), fractions[e]});
+  }
+  if (split == EvalSplit::kValidation && !data_.exactMatchExamples.empty()) {
+    r.extras.push_back({"exact_match", exactMatchAccuracy(data_.exactMatchExamples, [&](const std::string& p, int64_t n) {
+                          return generate(p, n);
+                        })});
+  }
+  return r;
+}
+
+double LmWorkload::epochsDone() const {
+  return trainTokens_ ? static_cast<double>(loader_.tokensConsumed()) / static_cast<double>(trainTokens_) : 0.0;
+}
+
+std::string LmWorkload::generate(const std::string& prompt, int64_t maxNewBytes) {
+  const int64_t context = model_->spec().context, vocab = model_->spec().vocab;
+  std::vector<int32_t> tokens(prompt.begin(), prompt.end());
+  for (auto& t : tokens) t = static_cast<uint8_t>(t);
+  std::string out;
+  Tape tape(TapeMode::kInference);
+  for (int64_t i = 0; i < maxNewBytes; ++i) {
+    const int64_t start = std::max<int64_t>(0, static_cast<int64_t>(tokens.size()) - context);
+    std::vector<int32_t> window(tokens.begin() + start, tokens.end());
+    const int64_t length = static_cast<int64_t>(window.size());
+    GptModel::Output o = model_->forward(tape, window, 1, length, ForwardContext{NormMode::kEval, seed_, 0});
+    const float* last = o.logits.value().data() + (length - 1) * vocab;
+    int32_t best = 0;
+    for (int32_t v = 1; v < vocab; ++v)
+      if (last[v] > last[best]) best = v;
+    tokens.push_back(best);
+    out.push_back(static_cast<char>(best));
+  }
+  return out;
+}
+
+}  // namespace gaplab

@@ -1,0 +1,60 @@
+// workloads/lm_workload.h — byte-level language modelling with a GPT (dense or MoE).
+//
+// Why: the lm and moe_lm workloads (and the continual pre-training and scaling
+// studies after them) share one training/evaluation path: windows of bytes from
+// a weighted mixture of corpora, cross-entropy (+ the MoE auxiliary losses), and
+// evaluation in bits per byte with next-byte accuracy, MoE load statistics and,
+// for synthetic tasks, exact-match accuracy of greedy generations.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "core/data/lm_batch_loader.h"
+#include "core/data/synthetic_text_tasks.h"
+#include "workloads/gpt_model.h"
+#include "workloads/workload.h"
+
+namespace gaplab {
+
+struct LmData {
+  std::vector<LmSource> trainSources;         // the training mixture
+  std::shared_ptr<const std::vector<uint8_t>> evalTrainTokens;  // windows of training text (the eval-train subset)
+  std::shared_ptr<const std::vector<uint8_t>> validationTokens;
+  std::vector<SyntheticExample> exactMatchExamples;  // empty unless a synthetic task is trained
+  int64_t evalWindows = 64;                   // windows of `context` bytes per evaluated split
+  double unigramEntropyBits = 0.0;            // of the validation text, printed beside the target
+  int64_t tokenBudget = 0;                    // 0: unlimited
+};
+
+class LmWorkload final : public Workload {
+ public:
+  LmWorkload(LmData data, std::unique_ptr<ParameterArena> arena, const GptSpec& spec, int64_t batchSize,
+             uint64_t seed, float labelSmoothing, ShardSpec shard);
+
+  ParameterArena& arena() override { return *arena_; }
+  std::string describeModel() const override { return model_->describe(); }
+  std::string metricName() const override { return "bits_per_byte"; }
+  TargetDirection metricDirection() const override { return TargetDirection::kAtMost; }
+  Variable trainForward(Tape& tape, int64_t step) override;
+  EvalResult evaluate(EvalSplit split) override;
+  double epochsDone() const override;
+  int64_t examplesPerStep() const override { return loader_.tokensPerStep(); }
+  int64_t stepBudget() const override { return data_.tokenBudget > 0 ? loader_.maxSteps() : 0; }
+  double unigramEntropyBits() const { return data_.unigramEntropyBits; }
+
+  // Greedy continuation of `prompt` by up to `maxNewBytes` bytes (inference mode).
+  std::string generate(const std::string& prompt, int64_t maxNewBytes);
+  const GptModel& model() const { return *model_; }
+
+ private:
+  LmData data_;
+  std::unique_ptr<ParameterArena> arena_;
+  std::unique_ptr<GptModel> model_;
+  LmBatchLoader loader_;
+  uint64_t seed_;
+  float labelSmoothing_;
+  int64_t trainTokens_ = 0;
+};
+
+}  // namespace gaplab

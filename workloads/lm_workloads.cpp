@@ -1,0 +1,205 @@
+// workloads/lm_workloads.cpp — the language-model workloads `lm` (dense GPT) and
+// `moe_lm` (the same with Mixture-of-Experts feed-forward blocks).
+//
+// Data: byte-level text from Debian's fortunes (English) and fortunes-de
+// (German), split by record into train/validation, optionally mixed with
+// weights; or the synthetic memorization / reasoning tasks of the MoE study.
+// Targets are validation bits per byte, set by scripts/set_targets.sh (docs/workloads.md).
+#include <memory>
+
+#include "core/data/text_corpus.h"
+#include "core/data/token_stream.h"
+#include "core/rng.h"
+#include "distributed/communicator.h"
+#include "workloads/lm_workload.h"
+#include "workloads/workload_registry.h"
+
+namespace gaplab {
+namespace {
+
+constexpr const char* kLmCommonDefaults = R"(
+seed: 0
+threads: 2
+data:
+  corpus: [fortunes_en]
+  weights: []
+  validation_fraction: 0.05
+  eval_windows: 64
+  token_budget: 0
+  memorization_keys: 512
+  reasoning_steps: 3
+training:
+  batch_size: 32
+  max_steps: 3000
+  max_runtime_s: 600
+  eval_every_steps: 250
+  label_smoothing: 0.0
+  grad_clip_norm: 1.0
+optimizer:
+  name: adamw
+  lr: 0.003
+  beta1: 0.9
+  beta2: 0.95
+  weight_decay: 0.1
+schedule:
+  name: warmup_cosine
+  warmup_steps: 100
+  floor_ratio: 0.1
+)";
+
+constexpr const char* kLmModelDefaults = R"(
+model:
+  layers: 4
+  width: 128
+  heads: 4
+  context: 128
+  mlp_ratio: 4
+  norm: layer
+  activation: gelu
+  tie_embeddings: no
+  dropout: 0.0
+  moe_every: 0
+target:
+  metric: bits_per_byte
+  direction: at_most
+  value: 2.6
+)";
+
+constexpr const char* kMoeModelDefaults = R"(
+model:
+  layers: 4
+  width: 128
+  heads: 4
+  context: 128
+  mlp_ratio: 4
+  norm: layer
+  activation: gelu
+  tie_embeddings: no
+  dropout: 0.0
+  moe_every: 1
+  experts: 8
+  top_k: 2
+  router_normalization: none
+  aux_loss: 0.01
+  z_loss: 0.001
+  capacity_factor: 0
+target:
+  metric: bits_per_byte
+  direction: at_most
+  value: 2.6
+)";
+
+GptSpec readSpec(ConfigSection m) {
+  GptSpec s;
+  s.layers = m.getInt("layers", s.layers, Range::between(1, 256));
+  s.width = m.getInt("width", s.width, Range::between(1, 65536));
+  s.heads = m.getInt("heads", s.heads, Range::between(1, 1024));
+  if (s.width % s.heads != 0)
+    m.fail("heads", std::to_string(s.heads) + " heads do not divide the width " + std::to_string(s.width),
+           "a number of heads that divides model.width");
+  s.context = m.getInt("context", s.context, Range::between(1, 65536));
+  s.mlpRatio = m.getDouble("mlp_ratio", s.mlpRatio, Range::above(0));
+  s.norm = m.getChoice("norm", "layer", {"layer", "rms"}) == "layer" ? NormKind::kLayerNorm : NormKind::kRmsNorm;
+  s.activation = m.getChoice("activation", "gelu", {"gelu", "swiglu"}) == "gelu" ? FfnActivation::kGelu
+                                                                                   : FfnActivation::kSwiglu;
+  s.tied = m.getChoice("tie_embeddings", "no", {"no", "yes"}) == "yes" ? TiedEmbeddings::kYes : TiedEmbeddings::kNo;
+  s.dropout = static_cast<float>(m.getDouble("dropout", 0.0, Range::between(0, 0.95)));
+  s.moeEvery = m.getInt("moe_every", 0, Range::between(0, s.layers));
+  if (s.moeEvery > 0) {
+    s.moe.experts = m.getInt("experts", 8, Range::between(1, 1024));
+    s.moe.topK = m.getInt("top_k", 2, Range::atLeast(1));
+    if (s.moe.topK > s.moe.experts)
+      m.fail("top_k", "top-k " + std::to_string(s.moe.topK) + " > " + std::to_string(s.moe.experts) + " experts",
+             "1 <= top_k <= model.experts");
+    s.moe.normalization = m.getChoice("router_normalization", "none", {"none", "renormalize"}) == "none"
+                              ? RouterNormalization::kNone
+                              : RouterNormalization::kRenormalize;
+    s.moe.activation = s.activation == FfnActivation::kGelu ? ExpertActivation::kGelu : ExpertActivation::kSwiglu;
+    s.moe.auxLossCoefficient = static_cast<float>(m.getDouble("aux_loss", 0.01, Range::atLeast(0)));
+    s.moe.zLossCoefficient = static_cast<float>(m.getDouble("z_loss", 0.001, Range::atLeast(0)));
+    s.moe.capacityFactor = static_cast<float>(m.getDouble("capacity_factor", 0.0, Range::atLeast(0)));
+  }
+  return s;
+}
+
+std::shared_ptr<const std::vector<uint8_t>> shared(std::vector<uint8_t> tokens) {
+  return std::make_shared<const std::vector<uint8_t>>(std::move(tokens));
+}
+
+LmData readData(WorkloadContext& ctx, const GptSpec& spec) {
+  ConfigSection d = ctx.root.section("data");
+  const std::vector<std::string> corpora = d.getStringList("corpus", {"fortunes_en"});
+  if (corpora.empty()) d.fail("corpus", "got an empty list", "at least one of fortunes_en, fortunes_de, memorization, reasoning");
+  std::vector<double> weights = d.getDoubleList("weights", {}, Range::above(0));
+  if (weights.empty()) weights.assign(corpora.size(), 1.0);
+  if (weights.size() != corpora.size())
+    d.fail("weights", std::to_string(weights.size()) + " weights for " + std::to_string(corpora.size()) + " corpora",
+           "one weight per corpus (or none for equal weights)");
+  const double validationFraction = d.getDouble("validation_fraction", 0.05, Range::between(0.001, 0.5));
+  LmData data;
+  data.evalWindows = d.getInt("eval_windows", 64, Range::atLeast(1));
+  data.tokenBudget = d.getInt("token_budget", 0, Range::atLeast(0));
+  MemorizationConfig mem;
+  mem.numKeys = d.getInt("memorization_keys", mem.numKeys, Range::between(1, 1000000));
+  ReasoningConfig reason;
+  reason.steps = static_cast<int>(d.getInt("reasoning_steps", reason.steps, Range::between(1, 32)));
+  std::vector<uint8_t> evalTrain, validation;
+  for (std::size_t i = 0; i < corpora.size(); ++i) {
+    const std::string& name = corpora[i];
+    std::vector<uint8_t> train;
+    if (name == "fortunes_en" || name == "fortunes_de") {
+      const TextCorpus corpus =
+          loadFortuneCorpus(name == "fortunes_en" ? kFortunesEnglishDir : kFortunesGermanDir, name);
+      const CorpusSplit split = splitByRecord(corpus, validationFraction, ctx.run.seed);
+      train = concatenateRecords(split.train);
+      const std::vector<uint8_t> v = concatenateRecords(split.validation);
+      validation.insert(validation.end(), v.begin(), v.end());
+    } else if (name == "memorization" || name == "reasoning") {
+      SyntheticTextTask task = name == "memorization" ? makeMemorizationTask(mem, ctx.run.seed)
+                                                      : makeReasoningTask(reason, ctx.run.seed);
+      train = std::move(task.train);
+      for (const SyntheticExample& e : task.evaluation) {
+        const std::string line = e.prompt + e.answer + "\n";
+        validation.insert(validation.end(), line.begin(), line.end());
+      }
+      data.exactMatchExamples.insert(data.exactMatchExamples.end(), task.evaluation.begin(), task.evaluation.end());
+    } else {
+      d.fail("corpus", "got '" + name + "'", "one of fortunes_en, fortunes_de, memorization, reasoning");
+    }
+    // The eval-train subset: the first windows of each training source.
+    const std::size_t take = std::min<std::size_t>(train.size(), static_cast<std::size_t>(
+                                                                     (data.evalWindows * spec.context + 1)));
+    evalTrain.insert(evalTrain.end(), train.begin(), train.begin() + static_cast<std::ptrdiff_t>(take));
+    data.trainSources.push_back({name, shared(std::move(train)), weights[i]});
+  }
+  if (validation.size() < static_cast<std::size_t>(spec.context + 1))
+    d.fail("corpus", "the validation text has only " + std::to_string(validation.size()) + " bytes",
+           "more than model.context = " + std::to_string(spec.context) + " bytes (raise validation_fraction)");
+  data.unigramEntropyBits = unigramEntropyBits(validation);
+  data.evalTrainTokens = shared(std::move(evalTrain));
+  data.validationTokens = shared(std::move(validation));
+  return data;
+}
+
+std::unique_ptr<Workload> makeLmWorkload(WorkloadContext& ctx) {
+  const GptSpec spec = readSpec(ctx.root.section("model"));
+  LmData data = readData(ctx, spec);
+  auto arena = std::make_unique<ParameterArena>();
+  auto workload = std::make_unique<LmWorkload>(std::move(data), std::move(arena), spec, ctx.run.training.batchSize,
+                                               ctx.run.seed, static_cast<float>(ctx.run.training.labelSmoothing),
+                                               ShardSpec{ctx.comm.rank(), ctx.comm.size()});
+  RngStream init(ctx.run.seed, RngPurpose::kInit);
+  workload->arena().allocate(init);
+  return workload;
+}
+
+}  // namespace
+
+void registerLanguageModelWorkloads(WorkloadRegistry& registry) {
+  registry.add({"lm", "byte-level GPT on English fortunes (4 layers, width 128, context 128)",
+                std::string(kLmCommonDefaults) + kLmModelDefaults, makeLmWorkload});
+  registry.add({"moe_lm", "the lm GPT with 8-expert top-2 Mixture-of-Experts feed-forward blocks",
+                std::string(kLmCommonDefaults) + kMoeModelDefaults, makeLmWorkload});
+}
+
+}  // namespace gaplab
