@@ -14,8 +14,8 @@ std::string seconds(double s) {
   return buf;
 }
 
-// The final evaluation's validation extras (bits per byte, MoE load, ...), one a
-// line under the fixed metrics; a long list (one per expert) is cut short.
+// The final evaluation's validation extras (next-byte accuracy, MoE load, ...),
+// one per line under the fixed metrics; a long list (one per expert) is cut short.
 void printValidationExtras(std::FILE* out, const EvalRecord& e) {
   constexpr std::string_view kPrefix = "validation/";
   constexpr size_t kMaxLines = 12;

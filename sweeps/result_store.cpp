@@ -559,6 +559,7 @@ std::vector<TrialResult> readFile(const std::string& path, ReadAccess& access) {
 
   std::vector<TrialResult> results;
   results.reserve(summaryRows.size());
+  std::unordered_map<std::string, size_t> rowOfTrial;
   for (size_t index = 0; index < summaryRows.size(); ++index) {
     const SummaryRow& row = summaryRows[index];
     std::string where = "results file '" + path + "', /summary row " + std::to_string(index);
@@ -579,6 +580,12 @@ std::vector<TrialResult> readFile(const std::string& path, ReadAccess& access) {
                                std::to_string(row.evalMetricsRowCount) + ") lie outside /eval_metrics (" +
                                std::to_string(metricRows.size()) + " rows)");
     }
+    // append() never writes a trial id twice, but a SWMR read racing the
+    // writer's flush has been seen to return a row twice; readAll retries it.
+    auto [earlier, first] = rowOfTrial.emplace(trialId, index);
+    if (!first)
+      throw std::runtime_error(where + ": trial_id '" + trialId + "' repeats /summary row " +
+                               std::to_string(earlier->second));
 
     TrialResult result;
     result.trialId = trialId;

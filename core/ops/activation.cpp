@@ -1,6 +1,8 @@
 // core/ops/activation.cpp — elementwise loops split with parallelChunks; see activation.h.
 #include "core/ops/activation.h"
 
+#include <algorithm>
+
 #include <stdexcept>
 
 #include "core/ops/activation_math.h"
@@ -49,12 +51,13 @@ struct GeluOp final : Op {
     GradWrite mode;
     Tensor dxT = x.gradForWrite(&mode);
     float* dx = dxT.data();
+    Tensor scratch = mode == GradWrite::kAssign ? dxT : Tensor::empty(dxT.shape());
+    float* d = scratch.data();
     detail::parallelChunks(dxT.numel(), 8, [&](int64_t b, int64_t e) {
-      if (mode == GradWrite::kAssign) {
-        for (int64_t i = b; i < e; ++i) dx[i] = dy[i] * detail::geluGrad(xv[i]);
-      } else {
-        for (int64_t i = b; i < e; ++i) dx[i] += dy[i] * detail::geluGrad(xv[i]);
-      }
+      std::copy(dy + b, dy + e, d + b);
+      detail::geluBackwardInPlace(xv + b, d + b, e - b);
+      if (mode == GradWrite::kAccumulate)
+        for (int64_t i = b; i < e; ++i) dx[i] += d[i];
     });
   }
 };
@@ -86,9 +89,7 @@ Variable gelu(Tape& tape, const Variable& x) {
   Tensor yv = Tensor::empty(xv.shape());
   const float* in = xv.data();
   float* out = yv.data();
-  detail::parallelChunks(xv.numel(), 8, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) out[i] = detail::gelu(in[i]);
-  });
+  detail::parallelChunks(xv.numel(), 8, [&](int64_t b, int64_t e) { detail::geluArray(in + b, out + b, nullptr, e - b); });
   Variable y(yv, x.requiresGrad() || tape.recording() ? RequiresGrad::kYes : RequiresGrad::kNo);
   if (tape.recording()) {
     auto op = std::make_unique<GeluOp>();

@@ -78,8 +78,7 @@ void writeGrad(Dst&& dst, const Expr& e, GradWrite mode) {
 // Eigen's vectorised kernel and the tail std::exp, so each value depends on n and
 // its position only, never on where the row lives.
 void causalSoftmaxRow(float* row, int64_t n, int64_t end) {
-  float mx = row[0];
-  for (int64_t j = 1; j < n; ++j) mx = std::max(mx, row[j]);
+  const float mx = Eigen::Map<const Eigen::ArrayXf>(row, n).maxCoeff();
   using Chunk = Eigen::Array<float, kExpChunk, 1>;
   int64_t j = 0;
   for (; j + kExpChunk <= n; j += kExpChunk) {
@@ -136,11 +135,11 @@ void backwardPair(const Geometry& g, const float* qkv, const float* probs, const
     }
     writeGrad(dQ.middleRows(r0, rows), g.scale * dS * k.topRows(r1), mode);
   }
-  // Key blocks: keys c0..c1 are seen by queries c0..T only.
-  const float* dsDone = ds;
+  // Key blocks: keys c0..c1 are seen by queries c0..T only; dS is complete from here on.
+  const float* dSAll = ds;
   for (int64_t c0 = 0; c0 < T; c0 += kBlock) {
     const int64_t c1 = std::min(c0 + kBlock, T), cols = c1 - c0, n = T - c0;
-    const ConstStridedMap dSCols = view(dsDone + c0 * T + c0, n, cols, T);
+    const ConstStridedMap dSCols = view(dSAll + c0 * T + c0, n, cols, T);
     const ConstStridedMap pCols = view(probs + c0 * T + c0, n, cols, T);
     writeGrad(dK.middleRows(c0, cols), g.scale * dSCols.transpose() * q.middleRows(c0, n), mode);
     writeGrad(dV.middleRows(c0, cols), pCols.transpose() * dY.middleRows(c0, n), mode);

@@ -9,6 +9,8 @@
 // in a fixed order), so both are deterministic.
 #include "core/ops/conv2d.h"
 
+#include "core/ops/gemm.h"
+
 #include <algorithm>
 #include <stdexcept>
 #include <string>
@@ -116,17 +118,18 @@ struct Conv2dOp final : Op {
         }
       });
     }
-    ConstMatrixMap dY(dYmat.data(), o, l);
-    MatrixMap colM(col.data(), k, l);
-    MatrixMap dW(weight.grad(), o, k);
-    dW.noalias() += dY * colM.transpose();
+    // dW[o, k] += dY[o, l] col[k, l]^T
+    gemm(Transpose::kNo, Transpose::kYes, o, k, l, dYmat.data(), l, col.data(), l, weight.grad(), k,
+         GemmWrite::kAccumulate);
     if (bias.defined()) {
       float* db = bias.grad();
       for (int64_t oc = 0; oc < o; ++oc) db[oc] += detail::laneSum(dYmat.data() + oc * l, l);
     }
     if (!x.requiresGrad()) return;
     // col is no longer needed: its storage takes dcol.
-    colM.noalias() = ConstMatrixMap(weight.value(), o, k).transpose() * dY;
+    // dcol[k, l] = W[o, k]^T dY[o, l]
+    gemm(Transpose::kYes, Transpose::kNo, k, l, o, weight.value(), k, dYmat.data(), l, col.data(), l,
+         GemmWrite::kAssign);
     GradWrite mode;
     Tensor dxT = x.gradForWrite(&mode);
     col2im(col.data(), dxT.data(), d, mode);
@@ -180,8 +183,8 @@ Variable conv2d(Tape& tape, const Variable& x, const ParamView& weight, const Pa
   Tensor yv = Tensor::empty({d.n, o, d.oh, d.ow});
   // With N == 1 the GEMM writes y directly; the permute below is then in place.
   Tensor ymat = d.n == 1 ? yv.reshape({o, l}) : Tensor::empty({o, l});
-  MatrixMap Y(ymat.data(), o, l);
-  Y.noalias() = ConstMatrixMap(weight.value(), o, k) * ConstMatrixMap(col.data(), k, l);
+  // Y[o, l] = W[o, k] col[k, l]
+  gemm(Transpose::kNo, Transpose::kNo, o, l, k, weight.value(), k, col.data(), l, ymat.data(), l, GemmWrite::kAssign);
   const float* src = ymat.data();
   const float* b = bias.defined() ? bias.value() : nullptr;
   float* out = yv.data();

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "core/ops/activation_math.h"
+#include "core/ops/gemm.h"
 #include "core/ops/parallel.h"
 
 namespace gaplab {
@@ -33,25 +34,24 @@ struct LinearOp final : Op {
     } else if (activation == FusedActivation::kGelu) {
       const float* pre = preActivation.data();
       float* g = dpre.data();
-      detail::parallelChunks(rows * out, 8, [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i) g[i] *= detail::geluGrad(pre[i]);
+      detail::parallelChunks(rows, out * 8, [&](int64_t r0, int64_t r1) {
+        detail::geluBackwardInPlace(pre + r0 * out, g + r0 * out, (r1 - r0) * out);
       });
     }
-    ConstMatrixMap dY(dpre.data(), rows, out);
-    ConstMatrixMap X(x.value().data(), rows, in);
-    MatrixMap dW(weight.grad(), out, in);
-    dW.noalias() += dY.transpose() * X;
+    const float* dY = dpre.data();
+    // dW[out, in] += dY^T X
+    gemm(Transpose::kYes, Transpose::kNo, out, in, rows, dY, out, x.value().data(), in, weight.grad(), in,
+         GemmWrite::kAccumulate);
     if (bias.defined()) {
       Eigen::Map<Eigen::RowVectorXf> db(bias.grad(), out);
-      db.noalias() += dY.colwise().sum();
+      db.noalias() += ConstMatrixMap(dY, rows, out).colwise().sum();
     }
     if (x.requiresGrad()) {
       GradWrite mode;
       Tensor dxT = x.gradForWrite(&mode);
-      MatrixMap dX(dxT.data(), rows, in);
-      ConstMatrixMap W(weight.value(), out, in);
-      if (mode == GradWrite::kAssign) dX.noalias() = dY * W;
-      else dX.noalias() += dY * W;
+      // dX[N, in] (=/+=) dY W
+      gemm(Transpose::kNo, Transpose::kNo, rows, in, out, dY, out, weight.value(), in, dxT.data(), in,
+           mode == GradWrite::kAssign ? GemmWrite::kAssign : GemmWrite::kAccumulate);
     }
   }
 };
@@ -70,8 +70,9 @@ Variable linear(Tape& tape, const Variable& x, const ParamView& weight, const Pa
   Shape yShape = xv.shape();
   yShape.back() = out;
   Tensor yv = Tensor::empty(yShape);
-  MatrixMap Y(yv.data(), rows, out);
-  Y.noalias() = ConstMatrixMap(xv.data(), rows, in) * ConstMatrixMap(weight.value(), out, in).transpose();
+  // Y[N, out] = X W^T
+  gemm(Transpose::kNo, Transpose::kYes, rows, out, in, xv.data(), in, weight.value(), in, yv.data(), out,
+       GemmWrite::kAssign);
 
   Tensor pre;
   float* yd = yv.data();
@@ -87,7 +88,7 @@ Variable linear(Tape& tape, const Variable& x, const ParamView& weight, const Pa
         for (int64_t j = 0; j < out; ++j) row[j] = row[j] > 0.0f ? row[j] : 0.0f;
       } else if (activation == FusedActivation::kGelu) {
         if (keepPre) std::copy(row, row + out, pre.data() + r * out);
-        for (int64_t j = 0; j < out; ++j) row[j] = detail::gelu(row[j]);
+        detail::geluArray(row, row, nullptr, out);
       }
     }
   });

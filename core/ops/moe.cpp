@@ -8,17 +8,18 @@
 // on the thread count; each task writes its own memory in a fixed order.
 #include "core/ops/moe.h"
 
+
 #include <omp.h>
 
+#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <string>
-
-#include <Eigen/Core>
 #include <unsupported/Eigen/SpecialFunctions>
 
+#include "core/ops/activation_math.h"
 #include "core/ops/parallel.h"
 #include "core/ops/reduce_math.h"
 
@@ -30,21 +31,24 @@ constexpr int64_t kSliceRows = 128;   // output rows of one weight-gradient task
 constexpr int64_t kTokenBlock = 256;  // tokens of one input-gradient task
 constexpr int kChunk = 16;            // activation elements evaluated together
 
-using StridedMap = Eigen::Map<Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0,
-                              Eigen::OuterStride<>>;
-using ConstStridedMap = Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0,
-                                   Eigen::OuterStride<>>;
+using ConstStridedMap =
+    Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0, Eigen::OuterStride<>>;
+
+// Eigen splits one product over threads by itself when it is called outside a team
+// and the product has at least 2 * 50000 multiply-adds (Eigen/src/Core/products/
+// Parallelizer.h); the threaded kernel blocks the sums differently, so its bits
+// would depend on the thread count. Smaller products stay serial anywhere.
+constexpr double kEigenThreadedWork = 2 * 50000.0;
 
 // Runs body(i) for every i in [0, n), dynamically scheduled over the threads. A
 // task writes memory no other task touches and computes in a fixed order, so which
 // thread runs it changes no bit. Inside the team Eigen keeps each product on the
-// calling thread (with its single-thread blocking); with one thread it does anyway.
-// Called outside a team, Eigen would split large products by itself and round
-// differently per thread count, hence the team even for a single task.
+// calling thread; `largestProduct` (multiply-adds) tells whether the work is small
+// enough to run serially without Eigen threading a product by itself.
 template <class Body>
-void runTasks(int64_t n, Body&& body) {
+void runTasks(int64_t n, double largestProduct, Body&& body) {
   if (n <= 0) return;
-  if (omp_get_max_threads() == 1) {
+  if (largestProduct < kEigenThreadedWork || (omp_get_max_threads() == 1 && Eigen::nbThreads() == 1)) {
     for (int64_t i = 0; i < n; ++i) body(i);
     return;
   }
@@ -76,19 +80,8 @@ void storeChunk(const Chunk& c, float* p, int64_t count) {
   }
 }
 
-constexpr float kInvSqrt2 = 0.70710678118654752f;
-constexpr float kInvSqrt2Pi = 0.39894228040143268f;
-
-// In place: v[i] = gelu(v[i]) = v Phi(v); grad[i] = Phi(v) + v phi(v) when grad is given.
-void geluInPlace(float* v, float* grad, int64_t n) {
-  for (int64_t i = 0; i < n; i += kChunk) {
-    const int64_t count = std::min<int64_t>(kChunk, n - i);
-    const Chunk x = loadChunk(v + i, count);
-    const Chunk cdf = 0.5f * (1.0f + (x * kInvSqrt2).erf());
-    storeChunk(x * cdf, v + i, count);
-    if (grad) storeChunk(cdf + x * (kInvSqrt2Pi * (-0.5f * x.square()).exp()), grad + i, count);
-  }
-}
+// In place: v[i] = gelu(v[i]); grad[i] = gelu'(v[i]) when grad is given (activation_math.h).
+void geluInPlace(float* v, float* grad, int64_t n) { detail::geluArray(v, v, grad, n); }
 
 // h[i] = silu(gate[i]) * up[i], silu(g) = g sigmoid(g).
 void swigluForward(const float* gate, const float* up, float* h, int64_t n) {
@@ -196,7 +189,8 @@ Routing route(const Dims& d, const float* x, const float* router, const MoeOptio
     }
   r.offsets.assign(static_cast<std::size_t>(E + 1), 0);
   for (int64_t e = 0; e < E; ++e)
-    r.offsets[static_cast<std::size_t>(e + 1)] = r.offsets[static_cast<std::size_t>(e)] + kept[static_cast<std::size_t>(e)];
+    r.offsets[static_cast<std::size_t>(e + 1)] =
+        r.offsets[static_cast<std::size_t>(e)] + kept[static_cast<std::size_t>(e)];
   std::vector<int64_t> cursor(r.offsets.begin(), r.offsets.end() - 1);
   r.rowOf.assign(static_cast<std::size_t>(N * K), -1);
   r.assignmentOfRow.resize(static_cast<std::size_t>(r.kept()));
@@ -218,6 +212,7 @@ struct RowBlock {
   int64_t expert, begin, end;
 };
 
+// Each expert's rows cut into blocks of kRowBlock, in expert then row order.
 std::vector<RowBlock> rowBlocks(const Routing& r, int64_t experts) {
   std::vector<RowBlock> blocks;
   for (int64_t e = 0; e < experts; ++e)
@@ -227,16 +222,23 @@ std::vector<RowBlock> rowBlocks(const Routing& r, int64_t experts) {
   return blocks;
 }
 
+// Multiply-adds of the largest product of one block task (forward and backward alike).
+double largestBlockProduct(const std::vector<RowBlock>& blocks, const Dims& d) {
+  int64_t rows = 0;
+  for (const RowBlock& b : blocks) rows = std::max(rows, b.end - b.begin);
+  return static_cast<double>(rows) * d.w1Rows * d.width;
+}
+
 struct MoeOp final : Op {
   Variable x, y, auxLoss;
   MoeParams params;
   MoeOptions options;
   Dims dims;
   Routing routing;
-  Tensor gathered;  // [M, D]  x rows in row order
-  Tensor hidden;    // [M, H]  act(x W1^T)
-  Tensor saved;     // [M, H] gelu'(pre) (kGelu) or [M, 2H] pre = [gate | up] (kSwiglu)
-  Tensor expertOut; // [M, D]  h W2^T, before the gate
+  Tensor gathered;   // [M, D]  x rows in row order
+  Tensor hidden;     // [M, H]  act(x W1^T)
+  Tensor saved;      // [M, H] gelu'(pre) (kGelu) or [M, 2H] pre = [gate | up] (kSwiglu)
+  Tensor expertOut;  // [M, D]  h W2^T, before the gate
 
   const char* name() const override { return "moe_feed_forward"; }
 
@@ -261,7 +263,7 @@ struct MoeOp final : Op {
       dOut = Tensor::empty({M, D});
       dHidden = Tensor::empty({M, H});
       const float* dy = y.grad().data();
-      runTasks(static_cast<int64_t>(blocks.size()), [&](int64_t i) {
+      runTasks(static_cast<int64_t>(blocks.size()), largestBlockProduct(blocks, dims), [&](int64_t i) {
         const RowBlock& b = blocks[static_cast<std::size_t>(i)];
         const int64_t n = b.end - b.begin;
         for (int64_t row = b.begin; row < b.end; ++row) {
@@ -286,8 +288,8 @@ struct MoeOp final : Op {
         if (needDx) {
           const float* dpre = swiglu ? saved.data() : dHidden.data();
           MatrixMap dXs(expertOut.data() + b.begin * D, n, D);
-          dXs.noalias() = ConstMatrixMap(dpre + b.begin * H1, n, H1) *
-                          ConstMatrixMap(params.w1.value() + b.expert * H1 * D, H1, D);
+          dXs.noalias() =
+              ConstMatrixMap(dpre + b.begin * H1, n, H1) * ConstMatrixMap(params.w1.value() + b.expert * H1 * D, H1, D);
         }
       });
     }
@@ -302,7 +304,8 @@ struct MoeOp final : Op {
       for (int64_t t = t0; t < t1; ++t) {
         const float* p = routing.probs.data() + t * E;
         for (int64_t e = 0; e < E; ++e)
-          dp[static_cast<std::size_t>(e)] = static_cast<float>(auxScale * routing.routedFraction[static_cast<std::size_t>(e)]);
+          dp[static_cast<std::size_t>(e)] =
+              static_cast<float>(auxScale * routing.routedFraction[static_cast<std::size_t>(e)]);
         if (options.normalization == RouterNormalization::kRenormalize) {
           // g_s = p_s / S  =>  dL/dp_s = (dg_s - sum_j dg_j g_j) / S
           float chosenSum = 0.0f, weighted = 0.0f;
@@ -346,11 +349,18 @@ struct MoeOp final : Op {
     float* dx = nullptr;
     if (needDx) {
       dx = x.gradForWrite(&mode).data();
-      for (int64_t t = 0; t < N; t += kTokenBlock) tasks.push_back({0, t, std::min(t + kTokenBlock, N), Part::kInputTokens});
+      for (int64_t t = 0; t < N; t += kTokenBlock)
+        tasks.push_back({0, t, std::min(t + kTokenBlock, N), Part::kInputTokens});
     }
     const float* xv = x.value().data();
     const float* router = params.router.value();
-    runTasks(static_cast<int64_t>(tasks.size()), [&](int64_t i) {
+    double largest = static_cast<double>(E) * D * N;
+    for (int64_t e = 0; e < E; ++e) {
+      const double rows = static_cast<double>(routing.offsets[static_cast<std::size_t>(e + 1)] -
+                                              routing.offsets[static_cast<std::size_t>(e)]);
+      largest = std::max({largest, rows * std::min(kSliceRows, D) * H, rows * std::min(kSliceRows, H1) * D});
+    }
+    runTasks(static_cast<int64_t>(tasks.size()), largest, [&](int64_t i) {
       const Slice& task = tasks[static_cast<std::size_t>(i)];
       const int64_t e = task.expert, r0 = task.begin, len = task.end - task.begin;
       const int64_t row0 = routing.offsets[static_cast<std::size_t>(e)];
@@ -386,7 +396,8 @@ struct MoeOp final : Op {
               for (int64_t j = 0; j < D; ++j) acc[static_cast<std::size_t>(j)] += src[j];
             }
           float* dst = dx + t * D;
-          if (mode == GradWrite::kAssign) std::copy(acc.begin(), acc.end(), dst);
+          if (mode == GradWrite::kAssign)
+            std::copy(acc.begin(), acc.end(), dst);
           else
             for (int64_t j = 0; j < D; ++j) dst[j] += acc[static_cast<std::size_t>(j)];
         }
@@ -403,8 +414,8 @@ Dims validate(const Variable& x, const MoeParams& params, const MoeOptions& opti
     throw std::invalid_argument("moe: " + std::to_string(options.experts) + " experts, expected at least 1");
   if (options.topK < 1) throw std::invalid_argument("moe: top-k " + std::to_string(options.topK) + " < 1");
   if (options.topK > options.experts)
-    throw std::invalid_argument("moe: top-k " + std::to_string(options.topK) + " > " +
-                                std::to_string(options.experts) + " experts");
+    throw std::invalid_argument("moe: top-k " + std::to_string(options.topK) + " > " + std::to_string(options.experts) +
+                                " experts");
   if (!(options.capacityFactor >= 0.0f))
     throw std::invalid_argument("moe: capacity factor " + std::to_string(options.capacityFactor) +
                                 ", expected >= 0 (0: no limit)");
@@ -425,8 +436,8 @@ Dims validate(const Variable& x, const MoeParams& params, const MoeOptions& opti
   const bool swiglu = options.activation == ExpertActivation::kSwiglu;
   const int64_t H1 = swiglu ? 2 * H : H;
   if (w1.size() != 3 || w1[0] != E || w1[1] != H1 || w1[2] != D)
-    throw std::invalid_argument("moe: w1 " + shapeOf(params.w1) + ", expected " +
-                                shapeToString({E, H1, D}) + (swiglu ? " (swiglu: [gate | up])" : " (gelu)"));
+    throw std::invalid_argument("moe: w1 " + shapeOf(params.w1) + ", expected " + shapeToString({E, H1, D}) +
+                                (swiglu ? " (swiglu: [gate | up])" : " (gelu)"));
   const Tensor& xv = x.value();
   if (xv.rank() < 1 || xv.dim(-1) != D)
     throw std::invalid_argument("moe: input " + shapeToString(xv.shape()) + " does not end in the router's width " +
@@ -511,11 +522,13 @@ MoeOutput moeFeedForward(Tape& tape, const Variable& x, const MoeParams& params,
   Tensor gathered = Tensor::empty({M, D});
   Tensor hidden = Tensor::empty({M, H});
   Tensor saved;
-  if (swiglu) saved = Tensor::empty({M, H1});
-  else if (recording) saved = Tensor::empty({M, H});
+  if (swiglu)
+    saved = Tensor::empty({M, H1});
+  else if (recording)
+    saved = Tensor::empty({M, H});
   Tensor expertOut = Tensor::empty({M, D});
   const std::vector<RowBlock> blocks = rowBlocks(routing, E);
-  runTasks(static_cast<int64_t>(blocks.size()), [&](int64_t i) {
+  runTasks(static_cast<int64_t>(blocks.size()), largestBlockProduct(blocks, d), [&](int64_t i) {
     const RowBlock& b = blocks[static_cast<std::size_t>(i)];
     const int64_t n = b.end - b.begin;
     for (int64_t row = b.begin; row < b.end; ++row) {

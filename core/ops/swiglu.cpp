@@ -2,6 +2,9 @@
 //
 // Backward recomputes sigmoid(a) from the saved input instead of keeping it:
 //   da = dy * b * sigmoid(a) * (1 + a * (1 - sigmoid(a))),  db = dy * silu(a).
+// Rows go in chunks of kChunk through Eigen's vectorised exp and the tail through
+// std::exp, so each value depends on its position in the row only, never on the
+// row's address or the thread count.
 #include "core/ops/swiglu.h"
 
 #include <cmath>
@@ -13,7 +16,26 @@
 namespace gaplab {
 namespace {
 
+constexpr int kChunk = 8;
+using Chunk = Eigen::Array<float, kChunk, 1>;
+using ChunkMap = Eigen::Map<Chunk>;
+using ConstChunkMap = Eigen::Map<const Chunk>;
+
 inline float sigmoid(float a) { return 1.0f / (1.0f + std::exp(-a)); }
+inline Chunk sigmoid(const Chunk& a) { return (1.0f + (-a).exp()).inverse(); }
+
+// V is float (row tails) or Chunk (the rest of the row).
+template <class V>
+V swigluValue(const V& a, const V& b) {
+  return a * sigmoid(a) * b;
+}
+
+template <class V>
+void swigluGrad(const V& a, const V& b, const V& g, V& da, V& db) {
+  const V s = sigmoid(a);
+  da = g * b * s * (1.0f + a * (1.0f - s));
+  db = g * a * s;
+}
 
 struct SwigluOp final : Op {
   Variable x, y;
@@ -30,24 +52,30 @@ struct SwigluOp final : Op {
     Tensor dxT = x.gradForWrite(&mode);
     float* dx = dxT.data();
     const int64_t h = hidden;
-    detail::parallelChunks(rows, 12 * h, [&](int64_t r0, int64_t r1) {
+    detail::parallelChunks(rows, 8 * h, [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
         const float* a = xv + r * 2 * h;
         const float* b = a + h;
         const float* g = dy + r * h;
         float* da = dx + r * 2 * h;
         float* db = da + h;
-        for (int64_t j = 0; j < h; ++j) {
-          const float s = sigmoid(a[j]);
-          const float gradA = g[j] * b[j] * s * (1.0f + a[j] * (1.0f - s));
-          const float gradB = g[j] * a[j] * s;
+        int64_t j = 0;
+        for (; j + kChunk <= h; j += kChunk) {
+          Chunk gradA, gradB;
+          swigluGrad<Chunk>(ConstChunkMap(a + j), ConstChunkMap(b + j), ConstChunkMap(g + j), gradA, gradB);
           if (mode == GradWrite::kAssign) {
-            da[j] = gradA;
-            db[j] = gradB;
+            ChunkMap(da + j) = gradA;
+            ChunkMap(db + j) = gradB;
           } else {
-            da[j] += gradA;
-            db[j] += gradB;
+            ChunkMap(da + j) += gradA;
+            ChunkMap(db + j) += gradB;
           }
+        }
+        for (; j < h; ++j) {
+          float gradA, gradB;
+          swigluGrad<float>(a[j], b[j], g[j], gradA, gradB);
+          da[j] = mode == GradWrite::kAssign ? gradA : da[j] + gradA;
+          db[j] = mode == GradWrite::kAssign ? gradB : db[j] + gradB;
         }
       }
     });
@@ -72,12 +100,15 @@ Variable swiglu(Tape& tape, const Variable& x) {
   Tensor yv = Tensor::empty(yShape);
   const float* in = xv.data();
   float* out = yv.data();
-  detail::parallelChunks(rows, 8 * h, [&](int64_t r0, int64_t r1) {
+  detail::parallelChunks(rows, 4 * h, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const float* a = in + r * 2 * h;
       const float* b = a + h;
       float* o = out + r * h;
-      for (int64_t j = 0; j < h; ++j) o[j] = a[j] * sigmoid(a[j]) * b[j];
+      int64_t j = 0;
+      for (; j + kChunk <= h; j += kChunk)
+        ChunkMap(o + j) = swigluValue<Chunk>(ConstChunkMap(a + j), ConstChunkMap(b + j));
+      for (; j < h; ++j) o[j] = swigluValue<float>(a[j], b[j]);
     }
   });
 

@@ -629,6 +629,37 @@ assert [(int(a), int(b)) for a, b in zip(s["eval_metrics_first_row"], s["eval_me
   EXPECT_EQ(exitCodeOf(std::string(kPython) + " '" + script + "' '" + path + "'"), 0);
 }
 
+// Rows that do not fit together are reported with the row, not read as
+// something else: the tables are edited with h5py to make them disagree.
+TEST_F(ResultStoreTest, InconsistentRowsAreReportedWithTheirRow) {
+  if (!commandAvailable(std::string(kPython) + " -c 'import h5py, numpy'"))
+    GTEST_SKIP() << "h5py not importable by " << kPython << " (Debian: python3-h5py)";
+  struct Case {
+    const char* edit;      // python, with `f` the open file
+    const char* expected;  // part of the message after the file name
+  };
+  const Case cases[] = {
+      {"r = f['eval_metrics'][3:4]; r['step'] = 150; f['eval_metrics'][3:4] = r",
+       "/summary row 0: /eval_metrics row 3 ('eval_train/bits_per_byte' at step 150) matches no evaluation"},
+      {"r = f['summary'][0:1]; r['eval_metrics_row_count'] = 9; f['summary'][0:1] = r",
+       "/summary row 0: eval-metrics rows [0, +9) lie outside /eval_metrics (5 rows)"},
+      {"r = f['eval_metrics'][0:1]; r['trial_id'] = b'someone-else'; f['eval_metrics'][0:1] = r",
+       "/summary row 0: /eval_metrics row 0 belongs to trial 'someone-else'"},
+      {"f['summary'][1:2] = f['summary'][0:1]", "/summary row 1: trial_id 'mlp-fmnist-3f2a9c' repeats /summary row 0"},
+  };
+  int index = 0;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.edit);
+    std::string path = writeResults("results" + std::to_string(index++) + ".h5", {reachedTrial(), failedTrial()});
+    std::string script = pathOf("edit.py");
+    std::ofstream(script) << "import sys, h5py\nwith h5py.File(sys.argv[1], 'r+') as f:\n    " << c.edit << "\n";
+    ASSERT_EQ(exitCodeOf(std::string(kPython) + " '" + script + "' '" + path + "'"), 0);
+    std::string message = messageOf([&] { ResultStore::readAll(path); });
+    EXPECT_NE(message.find("results file '" + path + "'"), std::string::npos) << message;
+    EXPECT_NE(message.find(c.expected), std::string::npos) << message;
+  }
+}
+
 // What docs/results-schema.md shows: /eval_metrics grouped by trial and step into
 // wide columns (with pandas when it is installed, with numpy alone otherwise),
 // and a trial's rows found through its summary row.
