@@ -80,7 +80,7 @@ schedule:
 target:
   metric: accuracy
   direction: at_least
-  value: 0.90
+  value: 0.915
 )";
 
 ClassificationData loadData(WorkloadContext& ctx) {

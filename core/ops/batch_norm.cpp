@@ -69,35 +69,63 @@ struct BatchNormOp final : Op {
         const float* is = invStd.data() + k * g.c;
         std::fill(sumDy.begin(), sumDy.end(), 0.0f);
         std::fill(sumDyXhat.begin(), sumDyXhat.end(), 0.0f);
-        for (int64_t n = n0; n < n1; ++n)
-          for (int64_t c = c0; c < c1; ++c) {
-            const int64_t base = n * rowStride + c * g.s;
-            float sd = 0.0f, sdx = 0.0f;
-            for (int64_t s = 0; s < g.s; ++s) {
-              float d = dy[base + s];
-              if (activation == FusedActivation::kRelu && !(yv[base + s] > 0.0f)) d = dy[base + s] = 0.0f;
-              sd += d;
-              sdx += d * (xv[base + s] - mu[c]) * is[c];
+        if (g.s == 1) {
+          // [N, C]: rows are contiguous, so every loop below runs along channels and vectorises.
+          float* sd = sumDy.data();
+          float* sdx = sumDyXhat.data();
+          for (int64_t n = n0; n < n1; ++n) {
+            float* __restrict dyr = dy + n * rowStride + c0;
+            const float* __restrict yr = yv + n * rowStride + c0;
+            const float* __restrict xr = xv + n * rowStride + c0;
+            if (activation == FusedActivation::kRelu)
+              for (int64_t j = 0; j < width; ++j) dyr[j] = yr[j] > 0.0f ? dyr[j] : 0.0f;
+            for (int64_t j = 0; j < width; ++j) {
+              sd[j] += dyr[j];
+              sdx[j] += dyr[j] * (xr[j] - mu[c0 + j]) * is[c0 + j];
             }
-            sumDy[static_cast<std::size_t>(c - c0)] += sd;
-            sumDyXhat[static_cast<std::size_t>(c - c0)] += sdx;
           }
+        } else {
+          for (int64_t n = n0; n < n1; ++n)
+            for (int64_t c = c0; c < c1; ++c) {
+              const int64_t base = n * rowStride + c * g.s;
+              float sd = 0.0f, sdx = 0.0f;
+              for (int64_t s = 0; s < g.s; ++s) {
+                float d = dy[base + s];
+                if (activation == FusedActivation::kRelu && !(yv[base + s] > 0.0f)) d = dy[base + s] = 0.0f;
+                sd += d;
+                sdx += d * (xv[base + s] - mu[c]) * is[c];
+              }
+              sumDy[static_cast<std::size_t>(c - c0)] += sd;
+              sumDyXhat[static_cast<std::size_t>(c - c0)] += sdx;
+            }
+        }
         for (int64_t c = c0; c < c1; ++c) {
           dgamma[c] += sumDyXhat[static_cast<std::size_t>(c - c0)];
           dbeta[c] += sumDy[static_cast<std::size_t>(c - c0)];
         }
         if (!dx) continue;
+        // dx = scale * (dy - meanDy - (x - mu) * slope) with per-channel scale, meanDy, slope.
+        std::vector<float> scale(static_cast<std::size_t>(width)), meanDy(scale.size()), slope(scale.size());
+        for (int64_t j = 0; j < width; ++j) {
+          const int64_t c = c0 + j;
+          scale[static_cast<std::size_t>(j)] = gm[c] * is[c];
+          meanDy[static_cast<std::size_t>(j)] = sumDy[static_cast<std::size_t>(j)] / m;
+          slope[static_cast<std::size_t>(j)] = sumDyXhat[static_cast<std::size_t>(j)] / m * is[c];
+        }
+        const float* sc = scale.data();
+        const float* md = meanDy.data();
+        const float* sl = slope.data();
         for (int64_t n = n0; n < n1; ++n)
-          for (int64_t c = c0; c < c1; ++c) {
-            const int64_t base = n * rowStride + c * g.s;
-            const float scale = gm[c] * is[c];
-            const float meanDy = sumDy[static_cast<std::size_t>(c - c0)] / m;
-            const float meanDyXhat = sumDyXhat[static_cast<std::size_t>(c - c0)] / m;
-            for (int64_t s = 0; s < g.s; ++s) {
-              const float xhat = (xv[base + s] - mu[c]) * is[c];
-              const float v = scale * (dy[base + s] - meanDy - xhat * meanDyXhat);
-              dx[base + s] = mode == GradWrite::kAssign ? v : dx[base + s] + v;
-            }
+          for (int64_t j = 0; j < width; ++j) {
+            const int64_t base = n * rowStride + (c0 + j) * g.s;
+            const float* __restrict dyr = dy + base;
+            const float* __restrict xr = xv + base;
+            float* __restrict dxr = dx + base;
+            const float a = sc[j], b = md[j], k2 = sl[j], mc = mu[c0 + j];
+            if (mode == GradWrite::kAssign)
+              for (int64_t s = 0; s < g.s; ++s) dxr[s] = a * (dyr[s] - b - (xr[s] - mc) * k2);
+            else
+              for (int64_t s = 0; s < g.s; ++s) dxr[s] += a * (dyr[s] - b - (xr[s] - mc) * k2);
           }
       }
     });
@@ -127,6 +155,24 @@ Variable batchNorm(Tape& tape, const Variable& x, const ParamView& gamma, const 
   const int64_t rowStride = g.c * g.s;
 
   auto normalize = [&](int64_t n0, int64_t n1, int64_t c0, int64_t c1, const float* mu, const float* is) {
+    if (g.s == 1) {  // [N, C]: vectorise along channels with per-channel scale and shift
+      std::vector<float> scale(static_cast<std::size_t>(c1 - c0)), shift(scale.size());
+      for (int64_t c = c0; c < c1; ++c) {
+        scale[static_cast<std::size_t>(c - c0)] = gm[c] * is[c];
+        shift[static_cast<std::size_t>(c - c0)] = bt[c] - mu[c] * gm[c] * is[c];
+      }
+      const float* sc = scale.data();
+      const float* sh = shift.data();
+      for (int64_t n = n0; n < n1; ++n) {
+        const float* __restrict xr = xv + n * rowStride + c0;
+        float* __restrict yr = yv + n * rowStride + c0;
+        for (int64_t j = 0; j < c1 - c0; ++j) {
+          const float v = xr[j] * sc[j] + sh[j];
+          yr[j] = relu ? (v > 0.0f ? v : 0.0f) : v;
+        }
+      }
+      return;
+    }
     for (int64_t n = n0; n < n1; ++n)
       for (int64_t c = c0; c < c1; ++c) {
         const int64_t base = n * rowStride + c * g.s;
@@ -157,22 +203,38 @@ Variable batchNorm(Tape& tape, const Variable& x, const ParamView& gamma, const 
       float* is = op->invStd.data() + k * g.c;
       // Two passes (mean, then centred squares) for a variance that does not cancel.
       std::fill(sum.begin(), sum.end(), 0.0f);
-      for (int64_t n = n0; n < n1; ++n)
-        for (int64_t c = c0; c < c1; ++c) {
-          const float* row = xv + n * rowStride + c * g.s;
-          float acc = 0.0f;
-          for (int64_t s = 0; s < g.s; ++s) acc += row[s];
-          sum[static_cast<std::size_t>(c - c0)] += acc;
+      float* sm = sum.data();
+      if (g.s == 1) {
+        for (int64_t n = n0; n < n1; ++n) {
+          const float* __restrict xr = xv + n * rowStride + c0;
+          for (int64_t j = 0; j < c1 - c0; ++j) sm[j] += xr[j];
         }
+      } else {
+        for (int64_t n = n0; n < n1; ++n)
+          for (int64_t c = c0; c < c1; ++c) {
+            const float* row = xv + n * rowStride + c * g.s;
+            float acc = 0.0f;
+            for (int64_t s = 0; s < g.s; ++s) acc += row[s];
+            sm[c - c0] += acc;
+          }
+      }
       for (int64_t c = c0; c < c1; ++c) mu[c] = sum[static_cast<std::size_t>(c - c0)] / static_cast<float>(m);
       std::fill(sum.begin(), sum.end(), 0.0f);
-      for (int64_t n = n0; n < n1; ++n)
-        for (int64_t c = c0; c < c1; ++c) {
-          const float* row = xv + n * rowStride + c * g.s;
-          float acc = 0.0f;
-          for (int64_t s = 0; s < g.s; ++s) acc += (row[s] - mu[c]) * (row[s] - mu[c]);
-          sum[static_cast<std::size_t>(c - c0)] += acc;
+      if (g.s == 1) {
+        for (int64_t n = n0; n < n1; ++n) {
+          const float* __restrict xr = xv + n * rowStride + c0;
+          const float* __restrict mr = mu + c0;
+          for (int64_t j = 0; j < c1 - c0; ++j) sm[j] += (xr[j] - mr[j]) * (xr[j] - mr[j]);
         }
+      } else {
+        for (int64_t n = n0; n < n1; ++n)
+          for (int64_t c = c0; c < c1; ++c) {
+            const float* row = xv + n * rowStride + c * g.s;
+            float acc = 0.0f;
+            for (int64_t s = 0; s < g.s; ++s) acc += (row[s] - mu[c]) * (row[s] - mu[c]);
+            sm[c - c0] += acc;
+          }
+      }
       for (int64_t c = c0; c < c1; ++c) {
         const float var = sum[static_cast<std::size_t>(c - c0)] / static_cast<float>(m);
         is[c] = 1.0f / std::sqrt(var + options.eps);
