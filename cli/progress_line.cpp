@@ -48,6 +48,12 @@ void ProgressLine::draw(const TrainingProgress& p) {
   lineOpen_ = true;
 }
 
+void ProgressLine::onStart(const std::string& model, const std::string& data, const std::string& target) {
+  if (style_ == ProgressStyle::kQuiet) return;
+  std::fprintf(out_, "  model   %s\n  data    %s\n  target  %s\n", model.c_str(), data.c_str(), target.c_str());
+  std::fflush(out_);
+}
+
 void ProgressLine::onStep(const TrainingProgress& p) {
   if (style_ != ProgressStyle::kLiveLine) return;
   const auto now = std::chrono::steady_clock::now();

@@ -19,6 +19,7 @@ class ProgressLine final : public ProgressSink {
  public:
   ProgressLine(std::FILE* out, ProgressStyle style);
   ~ProgressLine() override;
+  void onStart(const std::string& model, const std::string& data, const std::string& target) override;
   void onStep(const TrainingProgress& progress) override;
   void onEval(const TrainingProgress& progress, const EvalRecord& record) override;
   void finish();  // ends a live line with a newline

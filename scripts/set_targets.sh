@@ -5,7 +5,8 @@
 # reaches, not a guess. Procedure: (1) run the baseline optimizer over an LR grid
 # for a reference budget with seed 0 and an unreachable target; (2) take the LR
 # with the best validation metric; (3) rerun it with seeds 0, 1, 2; (4) the target
-# is the median over seeds of the best validation metric, rounded down to 0.005.
+# is the median over seeds of the best validation metric, rounded to 0.005 in the
+# safe direction (down for accuracy, up for bits per byte).
 #   scripts/set_targets.sh WORKLOAD STEPS "LR1 LR2 ..." [extra --set args]
 set -euo pipefail
 workload=$1 steps=$2 lrs=$3; shift 3
@@ -16,24 +17,32 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 printf 'workload: %s\n' "$workload" > "$work/base.yaml"
 
-best_of() {  # best validation metric in a results file
-  /usr/bin/python3 -c "import h5py,sys; print(max(h5py.File(sys.argv[1])['curves']['validation_metric']))" "$1"
+best_of() {  # best validation metric in a results file: max for at_least targets, min for at_most
+  /usr/bin/python3 - "$1" <<'PY'
+import h5py, sys
+f = h5py.File(sys.argv[1])
+values = f['curves']['validation_metric']
+at_least = f['summary']['target_direction'][0] in (b'at_least', 'at_least')
+print(max(values) if at_least else min(values))
+PY
 }
 run() {  # run LR SEED -> prints best validation metric
   local out="$work/r-$1-$2.h5"
   "$gaplab" run "$work/base.yaml" --out "$out" --progress quiet --set optimizer.lr="$1" --set seed="$2" \
-    --set training.max_steps="$steps" --set schedule.total_steps="$steps" --set target.value=2 "${extra[@]}" \
+    --set training.max_steps="$steps" --set schedule.total_steps="$steps" --set target.value="$unreachable" "${extra[@]}" \
     >/dev/null 2>&1 || [ $? -eq 3 ]
   best_of "$out"
 }
 
-best_lr="" best=0
+# An unreachable target for either direction: accuracy above 1, bits per byte below 0.
+direction=$("$gaplab" workloads | awk -v w="$workload" '$1 == w { print ($3 == ">=") ? "at_least" : "at_most" }')
+if [ "$direction" = at_least ]; then unreachable=2; best=-1e300; else unreachable=-1; best=1e300; fi
+better() { /usr/bin/python3 -c "import sys; a, b = map(float, sys.argv[2:]); sys.exit(0 if (a > b if sys.argv[1] == 'at_least' else a < b) else 1)" "$direction" "$1" "$2"; }
+best_lr=""
 for lr in $lrs; do
   v=$(run "$lr" 0)
   echo "lr $lr seed 0: best validation $v"
-  if /usr/bin/python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) > float(sys.argv[2]) else 1)" "$v" "$best"; then
-    best=$v best_lr=$lr
-  fi
+  if better "$v" "$best"; then best=$v best_lr=$lr; fi
 done
 vals=("$best")
 for seed in 1 2; do
@@ -41,10 +50,11 @@ for seed in 1 2; do
   echo "lr $best_lr seed $seed: best validation $v"
   vals+=("$v")
 done
-/usr/bin/python3 - "${vals[@]}" <<'PY'
+/usr/bin/python3 - "$direction" "${vals[@]}" <<'PY'
 import math, statistics, sys
-vals = [float(v) for v in sys.argv[1:]]
+vals = [float(v) for v in sys.argv[2:]]
 med = statistics.median(vals)
-print(f"median over seeds {med:.4f} -> target {math.floor(med / 0.005) * 0.005:.3f}")
+rounded = math.floor(med / 0.005) * 0.005 if sys.argv[1] == "at_least" else math.ceil(med / 0.005) * 0.005
+print(f"median over seeds {med:.4f} -> target {rounded:.3f}")
 PY
 echo "best lr $best_lr"

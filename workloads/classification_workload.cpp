@@ -15,6 +15,11 @@ ClassificationWorkload::ClassificationWorkload(ClassificationData data, std::uni
       seed_(seed),
       labelSmoothing_(labelSmoothing) {}
 
+std::string ClassificationWorkload::describeData() const {
+  return data_.train.name + ": " + std::to_string(data_.train.size()) + " training examples (eval-train subset " +
+         std::to_string(data_.evalTrain.size()) + "), " + std::to_string(data_.validation.size()) + " validation";
+}
+
 Variable ClassificationWorkload::trainForward(Tape& tape, int64_t step) {
   Batch batch = loader_.nextTrainingBatch();
   Variable x(batch.inputs, RequiresGrad::kNo);

@@ -29,6 +29,7 @@ class ClassificationWorkload final : public Workload {
 
   ParameterArena& arena() override { return *arena_; }
   std::string describeModel() const override { return model_->describe(); }
+  std::string describeData() const override;
   std::string metricName() const override { return "accuracy"; }
   TargetDirection metricDirection() const override { return TargetDirection::kAtLeast; }
   Variable trainForward(Tape& tape, int64_t step) override;

@@ -2,6 +2,7 @@
 #include "workloads/lm_workload.h"
 
 #include <cmath>
+#include <cstdio>
 
 #include "core/ops/add.h"
 #include "core/ops/cross_entropy.h"
@@ -13,10 +14,21 @@ LmWorkload::LmWorkload(LmData data, std::unique_ptr<ParameterArena> arena, const
     : data_(std::move(data)),
       arena_(std::move(arena)),
       model_(std::make_unique<GptModel>(*arena_, spec)),
-      loader_(data_.trainSources, batchSize, spec.context, seed, shard, data_.tokenBudget),
+      loader_(data_.trainSources, batchSize, data_.sequenceLength > 0 ? data_.sequenceLength : spec.context, seed, shard,
+              data_.tokenBudget),
       seed_(seed),
       labelSmoothing_(labelSmoothing) {
   for (const LmSource& s : data_.trainSources) trainTokens_ += static_cast<int64_t>(s.tokens->size());
+}
+
+std::string LmWorkload::describeData() const {
+  std::string sources;
+  for (const LmSource& s : data_.trainSources)
+    sources += (sources.empty() ? "" : " + ") + s.name + " (" + std::to_string(s.tokens->size()) + " bytes)";
+  char entropy[64];
+  std::snprintf(entropy, sizeof entropy, "%.3f", data_.unigramEntropyBits);
+  return "train " + sources + ", validation " + std::to_string(data_.validationTokens->size()) +
+         " bytes; unigram entropy of validation " + entropy + " bits/byte";
 }
 
 Variable LmWorkload::trainForward(Tape& tape, int64_t step) {
@@ -30,7 +42,7 @@ Variable LmWorkload::trainForward(Tape& tape, int64_t step) {
 EvalResult LmWorkload::evaluate(EvalSplit split) {
   const std::vector<uint8_t>& tokens =
       split == EvalSplit::kEvalTrain ? *data_.evalTrainTokens : *data_.validationTokens;
-  const int64_t context = model_->spec().context;
+  const int64_t context = loader_.context();
   CrossEntropyStats ce;
   MoeStats moe;
   Tape tape(TapeMode::kInference);

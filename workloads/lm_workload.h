@@ -22,7 +22,8 @@ struct LmData {
   std::shared_ptr<const std::vector<uint8_t>> evalTrainTokens;  // windows of training text (the eval-train subset)
   std::shared_ptr<const std::vector<uint8_t>> validationTokens;
   std::vector<SyntheticExample> exactMatchExamples;  // empty unless a synthetic task is trained
-  int64_t evalWindows = 64;                   // windows of `context` bytes per evaluated split
+  int64_t sequenceLength = 0;                 // bytes per training/eval window, <= model context
+  int64_t evalWindows = 64;                   // windows of sequenceLength bytes per evaluated split
   double unigramEntropyBits = 0.0;            // of the validation text, printed beside the target
   int64_t tokenBudget = 0;                    // 0: unlimited
 };
@@ -34,6 +35,7 @@ class LmWorkload final : public Workload {
 
   ParameterArena& arena() override { return *arena_; }
   std::string describeModel() const override { return model_->describe(); }
+  std::string describeData() const override;
   std::string metricName() const override { return "bits_per_byte"; }
   TargetDirection metricDirection() const override { return TargetDirection::kAtMost; }
   Variable trainForward(Tape& tape, int64_t step) override;

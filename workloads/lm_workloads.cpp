@@ -24,6 +24,7 @@ data:
   corpus: [fortunes_en]
   weights: []
   validation_fraction: 0.05
+  sequence_length: 0
   split_seed: 0
   eval_windows: 64
   token_budget: 0
@@ -138,6 +139,11 @@ LmData readData(WorkloadContext& ctx, const GptSpec& spec) {
   // seed: every seed of a study is evaluated on the same validation text.
   const uint64_t splitSeed = static_cast<uint64_t>(d.getInt("split_seed", 0, Range::atLeast(0)));
   LmData data;
+  data.sequenceLength = d.getInt("sequence_length", 0, Range::atLeast(0));
+  if (data.sequenceLength == 0) data.sequenceLength = spec.context;
+  if (data.sequenceLength > spec.context)
+    d.fail("sequence_length", "got " + std::to_string(data.sequenceLength),
+           "at most model.context = " + std::to_string(spec.context) + " (the model has no positions beyond it)");
   data.evalWindows = d.getInt("eval_windows", 64, Range::atLeast(1));
   data.tokenBudget = d.getInt("token_budget", 0, Range::atLeast(0));
   MemorizationConfig mem;
@@ -169,13 +175,14 @@ LmData readData(WorkloadContext& ctx, const GptSpec& spec) {
     }
     // The eval-train subset: the first windows of each training source.
     const std::size_t take = std::min<std::size_t>(train.size(), static_cast<std::size_t>(
-                                                                     (data.evalWindows * spec.context + 1)));
+                                                                     (data.evalWindows * data.sequenceLength + 1)));
     evalTrain.insert(evalTrain.end(), train.begin(), train.begin() + static_cast<std::ptrdiff_t>(take));
     data.trainSources.push_back({name, shared(std::move(train)), weights[i]});
   }
-  if (validation.size() < static_cast<std::size_t>(spec.context + 1))
+  if (validation.size() < static_cast<std::size_t>(data.sequenceLength + 1))
     d.fail("corpus", "the validation text has only " + std::to_string(validation.size()) + " bytes",
-           "more than model.context = " + std::to_string(spec.context) + " bytes (raise validation_fraction)");
+           "more than the sequence length of " + std::to_string(data.sequenceLength) +
+               " bytes (raise validation_fraction)");
   data.unigramEntropyBits = unigramEntropyBits(validation);
   data.evalTrainTokens = shared(std::move(evalTrain));
   data.validationTokens = shared(std::move(validation));

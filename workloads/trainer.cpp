@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 
 #include "core/optim/grad_clip.h"
@@ -68,6 +69,12 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
   result.setupSeconds = setupSeconds;
 
   ParameterArena& arena = workload_.arena();
+  if (progress_) {
+    char target[96];
+    std::snprintf(target, sizeof target, "validation %s %s %g", result.metricName.c_str(),
+                  result.targetDirection == TargetDirection::kAtLeast ? ">=" : "<=", result.targetValue);
+    progress_->onStart(workload_.describeModel(), workload_.describeData(), target);
+  }
   const Clock::time_point wallStart = Clock::now();
   double timed = 0.0, evalSeconds = 0.0, loggingSeconds = 0.0;
   double lossSinceEval = 0.0, runningLoss = 0.0;

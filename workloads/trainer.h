@@ -34,6 +34,8 @@ struct TrainingProgress {
 class ProgressSink {
  public:
   virtual ~ProgressSink() = default;
+  // Once, before the first step: what is being trained, on what, towards which target.
+  virtual void onStart(const std::string& model, const std::string& data, const std::string& target) = 0;
   virtual void onStep(const TrainingProgress& progress) = 0;
   virtual void onEval(const TrainingProgress& progress, const EvalRecord& record) = 0;
 };

@@ -29,6 +29,8 @@ class Workload {
   virtual ~Workload() = default;
   virtual ParameterArena& arena() = 0;
   virtual std::string describeModel() const = 0;
+  // One line about the data (sizes; for text, the unigram entropy to compare targets with).
+  virtual std::string describeData() const = 0;
   // The workload's metric ("accuracy", "bits_per_byte") and which way is better.
   virtual std::string metricName() const = 0;
   virtual TargetDirection metricDirection() const = 0;

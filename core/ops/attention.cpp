@@ -48,25 +48,6 @@ StridedMap view(float* data, int64_t rows, int64_t cols, int64_t stride) {
   return StridedMap(data, rows, cols, Eigen::OuterStride<>(stride));
 }
 
-// Eigen runs one large product on several threads by itself when it is called
-// outside a parallel region (parallelChunks runs a single pair serially), and
-// its threaded kernel splits the sums differently. Within this scope products
-// stay on the calling thread, so results do not depend on the thread count.
-class SingleThreadedProducts {
- public:
-  SingleThreadedProducts() : restore_(omp_in_parallel() ? 0 : omp_get_max_threads()) {
-    if (restore_ > 1) omp_set_num_threads(1);
-  }
-  ~SingleThreadedProducts() {
-    if (restore_ > 1) omp_set_num_threads(restore_);
-  }
-  SingleThreadedProducts(const SingleThreadedProducts&) = delete;
-  SingleThreadedProducts& operator=(const SingleThreadedProducts&) = delete;
-
- private:
-  int restore_;
-};
-
 // dst = e or dst += e, as gradForWrite asked.
 template <class Dst, class Expr>
 void writeGrad(Dst&& dst, const Expr& e, GradWrite mode) {
@@ -169,7 +150,6 @@ struct CausalSelfAttentionOp final : Op {
     const float* dy = y.grad().data();
     const float* p = probs.data();
     detail::parallelChunks(g.pairs(), 4 * g.seq * g.seq * g.headDim, [&](int64_t p0, int64_t p1) {
-      const SingleThreadedProducts serial;
       std::vector<float> ds(static_cast<std::size_t>(g.seq * g.seq));
       for (int64_t pair = p0; pair < p1; ++pair)
         backwardPair(g, x, p + g.probsOffset(pair), dy, dqkv, ds.data(), mode, pair);
@@ -214,7 +194,6 @@ Variable causalSelfAttention(Tape& tape, const Variable& qkv, int64_t heads) {
   const float* x = qkv.value().data();
   float* out = yv.data();
   detail::parallelChunks(g.pairs(), 2 * g.seq * g.seq * g.headDim, [&](int64_t p0, int64_t p1) {
-    const SingleThreadedProducts serial;
     // Without a tape, P lives in one [T, T] scratch per chunk and is dropped.
     std::vector<float> scratch(keep ? 0 : static_cast<std::size_t>(g.seq * g.seq));
     for (int64_t pair = p0; pair < p1; ++pair)
