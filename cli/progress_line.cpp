@@ -26,6 +26,13 @@ double etaSeconds(const TrainingProgress& p) {
   return std::max(0.0, std::min(bySteps, byTime));
 }
 
+// Short column label of a metric: "acc" for accuracy, "bpb" for bits per byte.
+std::string metricLabel(const std::string& metric) {
+  if (metric == "accuracy") return "acc";
+  if (metric == "bits_per_byte") return "bpb";
+  return metric;
+}
+
 }  // namespace
 
 ProgressLine::ProgressLine(std::FILE* out, ProgressStyle style) : out_(out), style_(style) {}
@@ -37,7 +44,8 @@ void ProgressLine::draw(const TrainingProgress& p) {
   std::string eval = "eval --";
   if (p.lastEval) {
     char e[64];
-    std::snprintf(e, sizeof e, "val acc %.4f gap %+.4f", p.lastEval->validationMetric, p.lastEval->metricGap());
+    std::snprintf(e, sizeof e, "val %s %.4f gap %+.4f", metricLabel(p.metricName).c_str(),
+                  p.lastEval->validationMetric, p.lastEval->metricGap());
     eval = e;
   }
   std::snprintf(line, sizeof line, "step %lld/%lld  epoch %.2f  loss %.4f  %s  timed %s  eta %s",
@@ -69,10 +77,11 @@ void ProgressLine::onEval(const TrainingProgress& p, const EvalRecord& r) {
     return;
   }
   std::fprintf(out_,
-               "eval step %lld epoch %.2f timed %.1fs  train loss %.4f  eval-train acc %.4f loss %.4f  "
-               "val acc %.4f loss %.4f  gap %+.4f\n",
-               static_cast<long long>(r.step), r.epoch, r.timedSeconds, r.trainLoss, r.evalTrainMetric, r.evalTrainLoss,
-               r.validationMetric, r.validationLoss, r.metricGap());
+               "eval step %lld epoch %.2f timed %.1fs  train loss %.4f  eval-train %s %.4f loss %.4f  "
+               "val %s %.4f loss %.4f  gap %+.4f\n",
+               static_cast<long long>(r.step), r.epoch, r.timedSeconds, r.trainLoss, metricLabel(p.metricName).c_str(),
+               r.evalTrainMetric, r.evalTrainLoss, metricLabel(p.metricName).c_str(), r.validationMetric,
+               r.validationLoss, r.metricGap());
   std::fflush(out_);
 }
 

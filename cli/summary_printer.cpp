@@ -18,7 +18,7 @@ std::string seconds(double s) {
 // one per line under the fixed metrics; a long list (one per expert) is cut short.
 void printValidationExtras(std::FILE* out, const EvalRecord& e) {
   constexpr std::string_view kPrefix = "validation/";
-  constexpr size_t kMaxLines = 12;
+  constexpr size_t kMaxLines = 24;
   size_t shown = 0;
   size_t hidden = 0;
   for (const NamedMetric& m : e.extras) {

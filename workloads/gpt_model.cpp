@@ -2,6 +2,7 @@
 #include "workloads/gpt_model.h"
 
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 
 #include "core/nn/dropout_layer.h"
@@ -157,8 +158,10 @@ std::string GptModel::describe() const {
   if (spec_.moeEvery > 0)
     s += ", MoE " + std::to_string(spec_.moe.experts) + " experts top-" + std::to_string(spec_.moe.topK) +
          " every " + std::to_string(spec_.moeEvery) + " block(s)";
-  return s + "; " + std::to_string(c.total) + " parameters, " + std::to_string(c.activeNonEmbedding) +
-         " active non-embedding)";
+  char flops[32];
+  std::snprintf(flops, sizeof flops, "%.3g", c.flopsPerToken);
+  return s + "; " + std::to_string(c.total) + " parameters, " + std::to_string(c.active) + " active, " +
+         std::to_string(c.nonEmbedding) + " non-embedding, " + flops + " training FLOPs/token)";
 }
 
 }  // namespace gaplab

@@ -54,7 +54,7 @@ class GptModel {
   GptModel(ParameterArena& arena, const GptSpec& spec);
 
   struct Output {
-    Variable logits;    // [B * T, vocab]
+    Variable logits;    // [B, T, vocab]: B * T rows of vocab logits
     Variable auxLoss;   // scalar sum of MoE auxiliary losses; undefined for dense models
     MoeStats moeStats;  // merged over MoE blocks
   };

@@ -146,6 +146,17 @@ LmData readData(WorkloadContext& ctx, const GptSpec& spec) {
            "at most model.context = " + std::to_string(spec.context) + " (the model has no positions beyond it)");
   data.evalWindows = d.getInt("eval_windows", 64, Range::atLeast(1));
   data.tokenBudget = d.getInt("token_budget", 0, Range::atLeast(0));
+  // The loader consumes whole global batches; a budget between two of them is a
+  // config error here (exit 2, naming the key), not a failure to build the data.
+  const int64_t tokensPerStep = ctx.run.training.batchSize * ctx.comm.size() * data.sequenceLength;
+  if (data.tokenBudget % tokensPerStep != 0) {
+    const int64_t below = data.tokenBudget / tokensPerStep * tokensPerStep;
+    d.fail("token_budget",
+           "got " + std::to_string(data.tokenBudget) + ", not a multiple of the " + std::to_string(tokensPerStep) +
+               " tokens per step (training.batch_size * ranks * data.sequence_length)",
+           "a multiple of " + std::to_string(tokensPerStep) + ", e.g. " +
+               (below > 0 ? std::to_string(below) + " or " : std::string()) + std::to_string(below + tokensPerStep));
+  }
   MemorizationConfig mem;
   mem.numKeys = d.getInt("memorization_keys", mem.numKeys, Range::between(1, 1000000));
   ReasoningConfig reason;

@@ -85,6 +85,7 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
   TrainingProgress progress;
   progress.maxSteps = tc.maxSteps;
   progress.maxRuntimeSeconds = tc.maxRuntimeS;
+  progress.metricName = workload_.metricName();
   bool stop = false;
 
   auto doEval = [&]() {

@@ -29,6 +29,7 @@ struct TrainingProgress {
   double maxRuntimeSeconds = 0.0;
   double learningRate = 0.0;
   const EvalRecord* lastEval = nullptr;
+  std::string metricName;      // the workload's metric, e.g. "accuracy", "bits_per_byte"
 };
 
 class ProgressSink {

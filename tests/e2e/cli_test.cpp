@@ -262,6 +262,40 @@ TEST_F(CliTest, BadCommandLineIsAUsageError) {
   EXPECT_EQ(runGaplab("run").exitCode, 2);
 }
 
+// ---- language-model configs --------------------------------------------------------
+
+const std::string kFortunes = "/usr/share/games/fortunes";
+
+// Bad values in lm/moe_lm configs: exit 2, a message naming the key, no results file.
+// All are rejected before any text is loaded, so they need no fortunes.
+TEST_F(CliTest, LmConfigErrorsNameTheKey) {
+  const std::string cfg = write("lm.yaml", "workload: lm\n");
+  auto check = [&](const std::string& workload, const std::string& set, const std::string& key) {
+    SCOPED_TRACE(workload + " --set " + set);
+    const Outcome o = runGaplab("run " + cfg + " --out " + out() + " --set workload=" + workload + " --set '" + set +
+                                "' --progress quiet");
+    EXPECT_EQ(o.exitCode, 2) << o.output;
+    expectContains(o, "config error");
+    expectContains(o, key);
+    EXPECT_TRUE(noResultsLeft());
+  };
+  check("lm", "model.heads=3", "model.heads");                      // 3 heads do not divide the width 128
+  check("moe_lm", "model.top_k=9", "model.top_k");                  // 8 experts
+  check("lm", "data.sequence_length=256", "data.sequence_length");  // context 128
+  check("lm", "data.corpus=[]", "data.corpus");
+  check("lm", "data.corpus=[klingon]", "data.corpus: got 'klingon'");
+  check("lm", "data.token_budget=1000", "data.token_budget");  // not a multiple of the 32 * 128 tokens per step
+}
+
+TEST_F(CliTest, UnknownKeyInAnLmConfig) {
+  if (!fs::exists(kFortunes)) GTEST_SKIP() << "package fortunes not installed";
+  const Outcome o = runGaplab("run " + write("k.yaml", "workload: moe_lm\nmodel:\n  width: 32\n  heads: 2\n  expert: 4\n") +
+                              " --out " + out() + " --progress quiet");
+  EXPECT_EQ(o.exitCode, 2) << o.output;
+  expectContains(o, "k.yaml:5: model.expert: unknown key");
+  EXPECT_TRUE(noResultsLeft());
+}
+
 TEST_F(CliTest, SummaryOfANonHdf5FileFails) {
   const Outcome o = runGaplab("summary " + write("notes.txt", "hello"));
   EXPECT_EQ(o.exitCode, 6);
