@@ -51,4 +51,25 @@ void geluBackwardInPlace(const float* pre, float* dy, int64_t n) {
   }
 }
 
+void swigluArray(const float* a, const float* b, float* h, int64_t n) {
+  for (int64_t i = 0; i < n; i += kChunk) {
+    const int64_t count = std::min(kChunk, n - i);
+    const Chunk g = loadChunk(a + i, count);
+    const Chunk s = (1.0f + (-g).exp()).inverse();
+    storeChunk(g * s * loadChunk(b + i, count), h + i, count);
+  }
+}
+
+void swigluBackwardArray(const float* a, const float* b, const float* dh, float* da, float* db, int64_t n) {
+  for (int64_t i = 0; i < n; i += kChunk) {
+    const int64_t count = std::min(kChunk, n - i);
+    const Chunk g = loadChunk(a + i, count);
+    const Chunk u = loadChunk(b + i, count);
+    const Chunk d = loadChunk(dh + i, count);
+    const Chunk s = (1.0f + (-g).exp()).inverse();
+    storeChunk(d * u * s * (1.0f + g * (1.0f - s)), da + i, count);
+    storeChunk(d * g * s, db + i, count);
+  }
+}
+
 }  // namespace gaplab::detail

@@ -1,5 +1,6 @@
-// core/ops/activation_math.h — GELU and its derivative, shared by the activation op,
-// the fused linear op and the MoE experts so that all of them agree exactly.
+// core/ops/activation_math.h — GELU and SwiGLU with their derivatives, shared by the
+// activation and SwiGLU ops, the fused linear op and the MoE experts so that all of
+// them agree exactly.
 //
 // The array forms are vectorised with Eigen in fixed 16-wide chunks (the tail is
 // padded to a full chunk), so an element's value depends neither on its position
@@ -26,5 +27,10 @@ inline float geluGrad(float x) {
 void geluArray(const float* in, float* out, float* grad, int64_t n);
 // dy[i] *= gelu'(pre[i]).
 void geluBackwardInPlace(const float* pre, float* dy, int64_t n);
+
+// h[i] = silu(a[i]) * b[i], silu(a) = a sigmoid(a) (SwiGLU: a is the gate, b the up projection).
+void swigluArray(const float* a, const float* b, float* h, int64_t n);
+// da[i] = dh b s (1 + a (1 - s)), db[i] = dh a s with s = sigmoid(a[i]); da/db may alias a/b.
+void swigluBackwardArray(const float* a, const float* b, const float* dh, float* da, float* db, int64_t n);
 
 }  // namespace gaplab::detail

@@ -29,7 +29,6 @@ namespace {
 constexpr int64_t kRowBlock = 128;    // rows of one expert per forward/backward task
 constexpr int64_t kSliceRows = 128;   // output rows of one weight-gradient task
 constexpr int64_t kTokenBlock = 256;  // tokens of one input-gradient task
-constexpr int kChunk = 16;            // activation elements evaluated together
 
 using ConstStridedMap =
     Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>, 0, Eigen::OuterStride<>>;
@@ -56,55 +55,13 @@ void runTasks(int64_t n, double largestProduct, Body&& body) {
   for (int64_t i = 0; i < n; ++i) body(i);
 }
 
-// ---- activations, vectorised -------------------------------------------------------
-// Each element goes through the same kChunk-wide Eigen expression (the tail is
-// padded to a full chunk), so its value depends neither on its position nor on the
-// buffer's alignment. Eigen's erf is a rational approximation within a few ulp of
-// std::erf and about 30x faster than the scalar libm call on this op's sizes.
+// ---- activations: the shared vectorised kernels of activation_math.h -------------
 
-using Chunk = Eigen::Array<float, kChunk, 1>;
-
-Chunk loadChunk(const float* p, int64_t count) {
-  if (count == kChunk) return Eigen::Map<const Chunk>(p);
-  Chunk c = Chunk::Zero();
-  std::copy(p, p + count, c.data());
-  return c;
-}
-
-void storeChunk(const Chunk& c, float* p, int64_t count) {
-  if (count == kChunk) {
-    Eigen::Map<Chunk> dst(p);
-    dst = c;
-  } else {
-    std::copy(c.data(), c.data() + count, p);
-  }
-}
-
-// In place: v[i] = gelu(v[i]); grad[i] = gelu'(v[i]) when grad is given (activation_math.h).
 void geluInPlace(float* v, float* grad, int64_t n) { detail::geluArray(v, v, grad, n); }
-
-// h[i] = silu(gate[i]) * up[i], silu(g) = g sigmoid(g).
-void swigluForward(const float* gate, const float* up, float* h, int64_t n) {
-  for (int64_t i = 0; i < n; i += kChunk) {
-    const int64_t count = std::min<int64_t>(kChunk, n - i);
-    const Chunk g = loadChunk(gate + i, count);
-    const Chunk s = (1.0f + (-g).exp()).inverse();
-    storeChunk(g * s * loadChunk(up + i, count), h + i, count);
-  }
-}
-
-// In place over one row of pre = [gate | up]: gate <- dh up silu'(gate), up <- dh silu(gate),
-// with silu'(g) = s (1 + g (1 - s)), s = sigmoid(g).
+void swigluForward(const float* gate, const float* up, float* h, int64_t n) { detail::swigluArray(gate, up, h, n); }
+// In place over one row of pre = [gate | up]: gate <- d(gate), up <- d(up).
 void swigluBackward(float* gate, float* up, const float* dh, int64_t n) {
-  for (int64_t i = 0; i < n; i += kChunk) {
-    const int64_t count = std::min<int64_t>(kChunk, n - i);
-    const Chunk g = loadChunk(gate + i, count);
-    const Chunk u = loadChunk(up + i, count);
-    const Chunk d = loadChunk(dh + i, count);
-    const Chunk s = (1.0f + (-g).exp()).inverse();
-    storeChunk(d * u * s * (1.0f + g * (1.0f - s)), gate + i, count);
-    storeChunk(d * g * s, up + i, count);
-  }
+  detail::swigluBackwardArray(gate, up, dh, gate, up, n);
 }
 
 // ---- routing -----------------------------------------------------------------------
