@@ -20,9 +20,9 @@ int workloadsCommand() {
   for (const auto& name : registry.names()) {
     const WorkloadEntry& e = registry.get(name);
     const YAML::Node d = e.defaults();
-    const std::string target = d["target"]["metric"].as<std::string>() + " " +
-                               (d["target"]["direction"].as<std::string>() == "at_least" ? ">= " : "<= ") +
-                               d["target"]["value"].as<std::string>();
+    // The direction follows the metric (docs/config.md): accuracy rises, the rest fall.
+    const std::string metric = d["target"]["metric"].as<std::string>();
+    const std::string target = metric + (metric == "accuracy" ? " >= " : " <= ") + d["target"]["value"].as<std::string>();
     std::printf("%-12s %-28s %10s %9ss %10s %8s  %s\n", name.c_str(), target.c_str(),
                 d["training"]["max_steps"].as<std::string>().c_str(),
                 d["training"]["max_runtime_s"].as<std::string>().c_str(),

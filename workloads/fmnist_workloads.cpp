@@ -52,7 +52,6 @@ schedule:
   floor_ratio: 0.0
 target:
   metric: accuracy
-  direction: at_least
   value: 0.89
 )";
 
@@ -79,7 +78,6 @@ schedule:
   floor_ratio: 0.0
 target:
   metric: accuracy
-  direction: at_least
   value: 0.915
 )";
 
@@ -89,6 +87,7 @@ ClassificationData loadData(WorkloadContext& ctx) {
   const int64_t evalTrain = d.getInt("eval_train_size", 10000, Range::between(1, kFashionMnistTrainSize));
   const int64_t trainLimit = d.getInt("train_limit", 0, Range::between(0, kFashionMnistTrainSize));
   const int64_t validationLimit = d.getInt("validation_limit", 0, Range::between(0, kFashionMnistTestSize));
+  ctx.keysRead();
   ClassificationDataset train = loadFashionMnist(dir, FashionMnistSplit::kTrain, trainLimit > 0 ? trainLimit : -1);
   ClassificationData data;
   data.validation = loadFashionMnist(dir, FashionMnistSplit::kTest, validationLimit > 0 ? validationLimit : -1);
@@ -152,9 +151,9 @@ std::unique_ptr<Workload> makeCnnWorkload(WorkloadContext& ctx) {
 
 void registerFashionMnistWorkloads(WorkloadRegistry& registry) {
   registry.add({"fmnist_mlp", "Fashion-MNIST, MLP 784-1024-1024-10 with BatchNorm and ReLU",
-                std::string(kCommonDefaults) + kMlpDefaults, makeMlpWorkload});
+                std::string(kCommonDefaults) + kMlpDefaults, "accuracy", makeMlpWorkload});
   registry.add({"fmnist_cnn", "Fashion-MNIST, convnet: 2x (conv3x3 + BatchNorm + ReLU + maxpool), FC 128",
-                std::string(kCommonDefaults) + kCnnDefaults, makeCnnWorkload});
+                std::string(kCommonDefaults) + kCnnDefaults, "accuracy", makeCnnWorkload});
 }
 
 }  // namespace gaplab

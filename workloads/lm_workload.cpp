@@ -1,6 +1,7 @@
 // workloads/lm_workload.cpp — see lm_workload.h.
 #include "workloads/lm_workload.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -45,8 +46,10 @@ EvalResult LmWorkload::evaluate(EvalSplit split) {
   const int64_t context = loader_.context();
   CrossEntropyStats ce;
   MoeStats moe;
+  int64_t batches = 0;
   Tape tape(TapeMode::kInference);
   forEachEvalWindow(tokens, loader_.batchSize(), context, [&](const LmBatch& b) {
+    ++batches;
     GptModel::Output out = model_->forward(tape, b.inputs, b.batch, b.context, ForwardContext{NormMode::kEval, seed_, 0});
     softmaxCrossEntropy(tape, out.logits, b.targets, 0.0f, &ce);
     moe.merge(out.moeStats);
@@ -57,6 +60,12 @@ EvalResult LmWorkload::evaluate(EvalSplit split) {
   r.metric = r.loss / std::log(2.0);
   r.extras.push_back({"next_byte_accuracy", ce.rows ? static_cast<double>(ce.correct) / static_cast<double>(ce.rows) : 0.0});
   if (model_->spec().moeEvery > 0 && moe.assignments > 0) {
+    // The losses were summed over batches and MoE blocks; report the mean per block and batch.
+    int64_t moeBlocks = 0;
+    for (int64_t l = 0; l < model_->spec().layers; ++l) moeBlocks += model_->spec().isMoeBlock(l) ? 1 : 0;
+    const double entries = static_cast<double>(std::max<int64_t>(1, batches * moeBlocks));
+    moe.auxLoss /= entries;
+    moe.zLoss /= entries;
     r.extras.push_back({"moe_load_cv", moe.loadCoefficientOfVariation()});
     r.extras.push_back({"moe_dropped_fraction", static_cast<double>(moe.dropped) / static_cast<double>(moe.assignments)});
     r.extras.push_back({"moe_aux_loss", moe.auxLoss});

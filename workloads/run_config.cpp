@@ -33,15 +33,17 @@ RunConfig parseRunConfig(ConfigDocument& doc) {
   oc.learningRate = o.getDouble("lr", oc.learningRate, Range::above(0));
   const bool usesMomentum = oc.name == "momentum" || oc.name == "nesterov";
   const bool usesAdam = oc.name == "adamw" || oc.name == "nadamw" || oc.name == "lamb";
-  if (usesMomentum || o.has("momentum")) {
+  // Keys of another optimizer are an error only when the user wrote them: workload
+  // defaults (e.g. the Adam betas of the LM workloads) are simply unused.
+  if (usesMomentum || o.isExplicit("momentum")) {
     if (!usesMomentum)
       o.fail("momentum", "'momentum' is set but optimizer '" + oc.name + "' has no momentum",
              "beta1 for adamw/nadamw/lamb, or name: momentum|nesterov");
     oc.momentum = o.getDouble("momentum", oc.momentum, Range::between(0, 0.999999));
   }
-  if (usesAdam || o.has("beta1") || o.has("beta2") || o.has("eps")) {
+  if (usesAdam || o.isExplicit("beta1") || o.isExplicit("beta2") || o.isExplicit("eps")) {
     if (!usesAdam)
-      o.fail(o.has("beta1") ? "beta1" : o.has("beta2") ? "beta2" : "eps",
+      o.fail(o.isExplicit("beta1") ? "beta1" : o.isExplicit("beta2") ? "beta2" : "eps",
              "Adam-family key set for optimizer '" + oc.name + "'", "it only with adamw, nadamw or lamb");
     oc.beta1 = o.getDouble("beta1", oc.beta1, Range::between(0, 0.999999));
     oc.beta2 = o.getDouble("beta2", oc.beta2, Range::between(0, 0.999999999));

@@ -7,6 +7,7 @@
 
 #include <Eigen/Core>
 
+#include "core/allocator.h"
 #include "workloads/optimizer_factory.h"
 #include "workloads/workload_registry.h"
 
@@ -28,23 +29,33 @@ TrialResult executeRun(PreparedRun& run, Communicator& comm, ProgressSink* progr
   const auto t0 = std::chrono::steady_clock::now();
   setComputeThreads(run.config.threads);
   const WorkloadEntry& entry = WorkloadRegistry::instance().get(run.config.workload);
-  WorkloadContext ctx{run.config, run.document.root(), comm};
-  std::unique_ptr<Workload> workload = entry.factory(ctx);
-  run.document.checkUnknownKeys();
   const std::string& target = run.config.target.metric;
-  if (target != "loss" && target != workload->metricName())
+  if (target != "loss" && target != entry.metric)
     throw ConfigError(run.document.root().section("target").where("metric") + ": got '" + target + "'; expected '" +
-                      workload->metricName() + "' or 'loss' for workload " + run.config.workload);
-  run.config.resolvedYaml = run.document.dump();
+                      entry.metric + "' or 'loss' for workload " + run.config.workload);
+  WorkloadContext ctx{run.config, run.document.root(), comm, [&run] { run.document.checkUnknownKeys(); }};
+  std::unique_ptr<Workload> workload = entry.factory(ctx);
+  run.document.checkUnknownKeys();  // again, for a factory that read keys after keysRead()
   if (const int64_t budget = workload->stepBudget(); budget > 0) {
-    if (run.config.schedule.totalSteps == run.config.training.maxSteps) run.config.schedule.totalSteps = budget;
+    // An exact data budget (data.token_budget) replaces training.max_steps.
+    ScheduleConfig& schedule = run.config.schedule;
+    if (schedule.totalSteps == run.config.training.maxSteps) schedule.totalSteps = budget;
     run.config.training.maxSteps = budget;
+    run.document.applyOverride("training.max_steps=" + std::to_string(budget));
+    if (schedule.warmupSteps > schedule.totalSteps)
+      throw ConfigError(run.document.root().section("schedule").where("warmup_steps") + ": warmup of " +
+                        std::to_string(schedule.warmupSteps) + " steps; expected at most the " +
+                        std::to_string(schedule.totalSteps) + " steps that data.token_budget allows");
   }
+  run.config.resolvedYaml = run.document.dump();
   std::unique_ptr<Optimizer> optimizer = makeOptimizer(run.config.optimizer);
   std::unique_ptr<LrSchedule> schedule = makeSchedule(run.config.schedule, run.config.optimizer.learningRate);
   const double setup = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   Trainer trainer(run.config, *workload, *optimizer, *schedule, comm, progress);
-  return trainer.run(setup, stopRequested);
+  TrialResult result = trainer.run(setup, stopRequested);
+  workload.reset();
+  releaseCachedHostMemory();  // the next trial of a sweep may use entirely different shapes
+  return result;
 }
 
 }  // namespace gaplab

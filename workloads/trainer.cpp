@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <limits>
 
 #include "core/optim/grad_clip.h"
 
@@ -103,7 +104,8 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
       progress_->onEval(progress, rec);
       loggingSeconds += secondsSince(l);
     }
-    if (meetsTarget(rec)) {
+    // AlgoPerf: a target met after the time budget does not count.
+    if (meetsTarget(rec) && timed <= config_.training.maxRuntimeS) {
       result.status = TrialStatus::kReachedTarget;
       result.timeToResultSeconds = timed;
       result.stepsToResult = step;
@@ -113,69 +115,89 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
     }
   };
 
-  while (!stop) {
-    if (stopRequested && stopRequested->load()) {
-      result.status = TrialStatus::kInterrupted;
-      result.statusMessage = "interrupted by a signal at step " + std::to_string(step);
-      break;
-    }
-    // ---- timed region: data, forward, backward, all-reduce, optimizer ----
-    const Clock::time_point t0 = Clock::now();
-    lr = schedule_.learningRate(step);
-    arena.zeroGrad();
-    Tape tape;
-    Variable loss = workload_.trainForward(tape, step);
-    const double lossValue = loss.value().item();
-    if (!std::isfinite(lossValue)) {
+  // The ranks of a trial must take the same branch every step: a local
+  // divergence or stop request is agreed on with one max-reduction first.
+  enum StepFlag { kContinue = 0, kStopRequested = 1, kLossNotFinite = 2 };
+  auto agreed = [&](int flag) {
+    return comm_.size() > 1 ? static_cast<int>(comm_.allReduceMax(static_cast<double>(flag))) : flag;
+  };
+
+  try {
+    while (!stop) {
+      if (agreed(stopRequested && stopRequested->load() ? kStopRequested : kContinue) == kStopRequested) {
+        result.status = TrialStatus::kInterrupted;
+        result.statusMessage = "interrupted by a signal at step " + std::to_string(step);
+        break;
+      }
+      // ---- timed region: data, forward, backward, all-reduce, optimizer ----
+      const Clock::time_point t0 = Clock::now();
+      double lossValue = 0.0;
+      {
+        lr = schedule_.learningRate(step);
+        arena.zeroGrad();
+        Tape tape;  // freed (activations back to the allocator) inside the timed region
+        Variable loss = workload_.trainForward(tape, step);
+        lossValue = loss.value().item();
+        if (agreed(std::isfinite(lossValue) ? kContinue : kLossNotFinite) == kLossNotFinite) {
+          timed += comm_.allReduceMax(secondsSince(t0));
+          result.status = TrialStatus::kDiverged;
+          result.statusMessage = "training loss became " + std::to_string(lossValue) + " at step " +
+                                 std::to_string(step) + " (learning rate " + std::to_string(lr) + ")";
+          break;
+        }
+        tape.backward(loss);
+        if (comm_.size() > 1) {
+          comm_.allReduceSum(arena.grads(), arena.size());
+          const float inv = 1.0f / static_cast<float>(comm_.size());
+          for (int64_t i = 0; i < arena.size(); ++i) arena.grads()[i] *= inv;
+        }
+        if (tc.gradClipNorm > 0.0) clipGradNorm(arena, tc.gradClipNorm);
+        optimizer_.step(arena, static_cast<float>(lr));
+      }
+      ++step;
       timed += comm_.allReduceMax(secondsSince(t0));
-      result.status = TrialStatus::kDiverged;
-      result.statusMessage = "training loss became " + std::to_string(lossValue) + " at step " + std::to_string(step) +
-                             " (learning rate " + std::to_string(lr) + ")";
-      break;
-    }
-    tape.backward(loss);
-    if (comm_.size() > 1) {
-      comm_.allReduceSum(arena.grads(), arena.size());
-      const float inv = 1.0f / static_cast<float>(comm_.size());
-      for (int64_t i = 0; i < arena.size(); ++i) arena.grads()[i] *= inv;
-    }
-    if (tc.gradClipNorm > 0.0) clipGradNorm(arena, tc.gradClipNorm);
-    optimizer_.step(arena, static_cast<float>(lr));
-    ++step;
-    timed += comm_.allReduceMax(secondsSince(t0));
-    // ---- end of timed region ----
+      // ---- end of timed region ----
 
-    lossSinceEval += lossValue;
-    ++stepsSinceEval;
-    runningLoss = step == 1 ? lossValue : 0.95 * runningLoss + 0.05 * lossValue;
+      lossSinceEval += lossValue;
+      ++stepsSinceEval;
+      runningLoss = step == 1 ? lossValue : 0.95 * runningLoss + 0.05 * lossValue;
 
-    if (progress_) {
-      const Clock::time_point l = Clock::now();
-      progress.step = step;
-      progress.epoch = workload_.epochsDone();
-      progress.loss = runningLoss;
-      progress.timedSeconds = timed;
-      progress.learningRate = lr;
-      progress_->onStep(progress);
-      loggingSeconds += secondsSince(l);
+      if (progress_) {
+        const Clock::time_point l = Clock::now();
+        progress.step = step;
+        progress.epoch = workload_.epochsDone();
+        progress.loss = runningLoss;
+        progress.timedSeconds = timed;
+        progress.learningRate = lr;
+        progress_->onStep(progress);
+        loggingSeconds += secondsSince(l);
+      }
+
+      const bool stepDue = tc.evalEverySteps > 0 && step % tc.evalEverySteps == 0;
+      const bool timeDue = tc.evalEverySeconds > 0.0 && timed - lastEvalTimed >= tc.evalEverySeconds;
+      const bool outOfSteps = step >= tc.maxSteps;
+      const bool outOfTime = timed >= tc.maxRuntimeS;
+      if (stepDue || timeDue || outOfSteps || outOfTime) doEval();
+      if (stop) break;
+      if (outOfSteps) {
+        result.status = TrialStatus::kMaxSteps;
+        result.statusMessage = "step budget of " + std::to_string(tc.maxSteps) + " exhausted before the target";
+        break;
+      }
+      if (outOfTime) {
+        result.status = TrialStatus::kMaxRuntime;
+        result.statusMessage = "runtime budget of " + std::to_string(tc.maxRuntimeS) + " timed seconds exhausted before the target";
+        break;
+      }
     }
 
-    const bool stepDue = tc.evalEverySteps > 0 && step % tc.evalEverySteps == 0;
-    const bool timeDue = tc.evalEverySeconds > 0.0 && timed - lastEvalTimed >= tc.evalEverySeconds;
-    const bool outOfSteps = step >= tc.maxSteps;
-    const bool outOfTime = timed >= tc.maxRuntimeS;
-    if (stepDue || timeDue || outOfSteps || outOfTime) doEval();
-    if (stop) break;
-    if (outOfSteps) {
-      result.status = TrialStatus::kMaxSteps;
-      result.statusMessage = "step budget of " + std::to_string(tc.maxSteps) + " exhausted before the target";
-      break;
-    }
-    if (outOfTime) {
-      result.status = TrialStatus::kMaxRuntime;
-      result.statusMessage = "runtime budget of " + std::to_string(tc.maxRuntimeS) + " timed seconds exhausted before the target";
-      break;
-    }
+  } catch (const std::exception& e) {
+    // A trial that throws is a failed trial with its message, not a lost one:
+    // the curve so far is kept and the caller records it.
+    result.status = TrialStatus::kFailed;
+    result.statusMessage = std::string("failed at step ") + std::to_string(step) + ": " + e.what();
+    result.timeToResultSeconds = std::numeric_limits<double>::infinity();
+    result.stepsToResult = -1;
   }
 
   result.steps = step;

@@ -27,6 +27,9 @@ struct WorkloadContext {
   const RunConfig& run;
   ConfigSection root;   // read "model" and "data" (and any workload keys) from here
   Communicator& comm;
+  // A factory calls this once every key it uses is read and before it loads data or
+  // builds the model, so that unknown keys are reported before any heavy work.
+  std::function<void()> keysRead = [] {};
 };
 
 using WorkloadFactory = std::function<std::unique_ptr<Workload>(WorkloadContext&)>;
@@ -35,6 +38,7 @@ struct WorkloadEntry {
   std::string name;
   std::string description;
   std::string defaultsYaml;  // every default of the workload, incl. target and budget
+  std::string metric;        // the workload's validation metric, e.g. "accuracy", "bits_per_byte"
   WorkloadFactory factory;
   YAML::Node defaults() const { return YAML::Load(defaultsYaml); }
 };

@@ -27,6 +27,7 @@ void collectUnknown(const YAML::Node& node, const std::string& path, const Confi
   for (const auto& kv : node) {
     const std::string key = kv.first.Scalar();
     const std::string full = path.empty() ? key : path + "." + key;
+    if (state.defaultKeys.count(full)) continue;  // a workload default the run does not use
     if (!state.readKeys.count(full)) {
       unknown.emplace_back(full, kv.first.Mark());
     } else if (kv.second.IsMap()) {
@@ -35,16 +36,28 @@ void collectUnknown(const YAML::Node& node, const std::string& path, const Confi
   }
 }
 
-void mergeInto(YAML::Node target, const YAML::Node& defaults) {
+void mergeInto(YAML::Node target, const YAML::Node& defaults, const std::string& path,
+               std::set<std::string>& defaultKeys) {
   for (const auto& kv : defaults) {
     const std::string key = kv.first.Scalar();
+    const std::string full = path.empty() ? key : path + "." + key;
     if (!target[key]) {
       target[key] = YAML::Clone(kv.second);
+      defaultKeys.insert(full);
     } else if (target[key].IsMap() && kv.second.IsMap()) {
-      mergeInto(target[key], kv.second);
+      mergeInto(target[key], kv.second, full, defaultKeys);
     }
   }
 }
+
+// The --set assignment that created `key` or a key below it, if any.
+const std::string* overrideFor(const ConfigDocument::State& state, const std::string& key) {
+  for (const auto& [path, text] : state.overrideText)
+    if (path == key || path.rfind(key + ".", 0) == 0) return &text;
+  return nullptr;
+}
+
+std::string lineSuffix(int line) { return line >= 0 ? ":" + std::to_string(line + 1) : ""; }
 
 }  // namespace
 
@@ -119,7 +132,7 @@ void ConfigDocument::applyOverride(const std::string& assignment) {
 }
 
 void ConfigDocument::mergeDefaults(const YAML::Node& defaults) {
-  if (defaults.IsMap()) mergeInto(state_->root, defaults);
+  if (defaults.IsMap()) mergeInto(state_->root, defaults, "", state_->defaultKeys);
 }
 
 ConfigSection ConfigDocument::root() { return ConfigSection(state_, state_->root, ""); }
@@ -129,9 +142,8 @@ void ConfigDocument::checkUnknownKeys() const {
   collectUnknown(state_->root, "", *state_, unknown);
   if (unknown.empty()) return;
   const auto& [key, mark] = unknown.front();
-  auto it = state_->overrideText.find(key);
-  const std::string where =
-      it != state_->overrideText.end() ? it->second : state_->sourceName + ":" + std::to_string(mark.line + 1);
+  const std::string* assignment = overrideFor(*state_, key);
+  const std::string where = assignment ? *assignment : state_->sourceName + lineSuffix(mark.line);
   throw ConfigError(where + ": " + key + ": unknown key; expected one of the keys listed in docs/config.md");
 }
 
@@ -150,8 +162,14 @@ std::optional<YAML::Node> ConfigSection::lookup(const std::string& key) const {
   state_->readKeys.insert(fullKey(key));
   if (!node_.IsMap()) return std::nullopt;
   YAML::Node child = node_[key];
-  if (!child || child.IsNull()) return std::nullopt;
+  if (!child) return std::nullopt;
+  // `lr:` with nothing after it is a mistake, not a request for the default.
+  if (child.IsNull()) fail(key, "got no value", "a value (or remove the key to use its default)");
   return child;
+}
+
+bool ConfigSection::isExplicit(const std::string& key) const {
+  return has(key) && !state_->defaultKeys.count(fullKey(key));
 }
 
 bool ConfigSection::has(const std::string& key) const {
@@ -162,8 +180,7 @@ bool ConfigSection::has(const std::string& key) const {
 
 std::string ConfigSection::where(const std::string& key) const {
   const std::string full = fullKey(key);
-  auto it = state_->overrideText.find(full);
-  if (it != state_->overrideText.end()) return it->second + ": " + full;
+  if (const std::string* assignment = overrideFor(*state_, full)) return *assignment + ": " + full;
   int line = -1;
   if (node_.IsMap()) {
     for (const auto& kv : node_)
@@ -272,8 +289,10 @@ std::vector<double> ConfigSection::getDoubleList(const std::string& key, const s
 }
 
 ConfigSection ConfigSection::section(const std::string& key) const {
-  auto n = lookup(key);
-  if (!n) return ConfigSection(state_, YAML::Node(YAML::NodeType::Map), fullKey(key));
+  state_->readKeys.insert(fullKey(key));
+  const YAML::Node child = node_.IsMap() ? node_[key] : YAML::Node();
+  if (!child || child.IsNull()) return ConfigSection(state_, YAML::Node(YAML::NodeType::Map), fullKey(key));
+  std::optional<YAML::Node> n = child;
   if (!n->IsMap()) fail(key, "got " + scalarText(*n), "a section (a mapping of keys to values)");
   return ConfigSection(state_, *n, fullKey(key));
 }

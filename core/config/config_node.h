@@ -43,6 +43,7 @@ class ConfigDocument {
   // "a.b.c=value": value is parsed as YAML (numbers, lists [1, 2], strings).
   void applyOverride(const std::string& assignment);
   // Fills keys absent from this document with those of `defaults` (recursively).
+  // Keys filled in this way never count as unknown and isExplicit() is false for them.
   void mergeDefaults(const YAML::Node& defaults);
 
   ConfigSection root();
@@ -57,6 +58,7 @@ class ConfigDocument {
     YAML::Node root;
     std::set<std::string> readKeys;                   // dotted paths that were read
     std::map<std::string, std::string> overrideText;  // dotted path -> "--set a.b=v"
+    std::set<std::string> defaultKeys;                // dotted paths filled in by mergeDefaults
   };
 
  private:
@@ -68,6 +70,8 @@ class ConfigSection {
   ConfigSection(std::shared_ptr<ConfigDocument::State> state, YAML::Node node, std::string path);
 
   bool has(const std::string& key) const;
+  // True when `key` is present because the user (file or --set) wrote it, not a default.
+  bool isExplicit(const std::string& key) const;
   int64_t getInt(const std::string& key, int64_t fallback, Range range = Range::any()) const;
   double getDouble(const std::string& key, double fallback, Range range = Range::any()) const;
   std::string getString(const std::string& key, const std::string& fallback) const;

@@ -91,3 +91,30 @@ TEST(RunConfig, TrialIdIsStableAndSensitive) {
 
 }  // namespace
 }  // namespace gaplab
+
+namespace gaplab {
+namespace {
+
+TEST(RunConfig, WorkloadDefaultsOfAnotherOptimizerAreNotTheUsersMistake) {
+  // lm's defaults carry Adam betas; switching to momentum must not blame the user for them.
+  ConfigDocument doc = loadRunDocument(writeConfig("lm.yaml", "workload: lm\n"), {"optimizer.name=momentum"});
+  RunConfig rc = parseRunConfig(doc);
+  EXPECT_EQ(rc.optimizer.name, "momentum");
+  EXPECT_NO_THROW(doc.checkUnknownKeys());
+  // ...but the same key written by the user is an error.
+  EXPECT_NE(errorOf("workload: lm\noptimizer:\n  name: momentum\n  beta1: 0.9\n").find("beta1"), std::string::npos);
+}
+
+TEST(RunConfig, TargetDirectionFollowsTheMetric) {
+  ConfigDocument doc = loadRunDocument(writeConfig("l.yaml", "workload: fmnist_mlp\n"),
+                                       {"target.metric=loss", "target.value=0.3"});
+  EXPECT_EQ(parseRunConfig(doc).target.direction, TargetDirection::kAtMost);
+}
+
+TEST(RunConfig, EmptyValueIsAnErrorNotTheDefault) {
+  const std::string msg = errorOf("workload: fmnist_mlp\noptimizer:\n  lr:\n");
+  EXPECT_NE(msg.find("optimizer.lr: got no value"), std::string::npos) << msg;
+}
+
+}  // namespace
+}  // namespace gaplab

@@ -149,3 +149,56 @@ TEST(Trainer, EvaluateEverySecondsOfTimedTime) {
 
 }  // namespace
 }  // namespace gaplab
+
+namespace gaplab {
+namespace {
+
+// A workload whose data source breaks after a few steps (e.g. a file vanishing mid-run).
+class FailingWorkload final : public Workload {
+ public:
+  explicit FailingWorkload(std::unique_ptr<Workload> inner) : inner_(std::move(inner)) {}
+  ParameterArena& arena() override { return inner_->arena(); }
+  std::string describeModel() const override { return inner_->describeModel(); }
+  std::string describeData() const override { return inner_->describeData(); }
+  std::string metricName() const override { return inner_->metricName(); }
+  TargetDirection metricDirection() const override { return inner_->metricDirection(); }
+  Variable trainForward(Tape& tape, int64_t step) override {
+    if (step == 25) throw std::runtime_error("data file vanished");
+    return inner_->trainForward(tape, step);
+  }
+  EvalResult evaluate(EvalSplit split) override { return inner_->evaluate(split); }
+  double epochsDone() const override { return inner_->epochsDone(); }
+  int64_t examplesPerStep() const override { return inner_->examplesPerStep(); }
+
+ private:
+  std::unique_ptr<Workload> inner_;
+};
+
+TEST(Trainer, AnExceptionDuringTrainingIsAFailedTrialThatKeepsItsCurve) {
+  RunConfig rc = smallConfig();
+  rc.target.value = 1.1;
+  FailingWorkload workload(smallWorkload(rc));
+  auto optimizer = makeOptimizer(rc.optimizer);
+  auto schedule = makeSchedule(rc.schedule, rc.optimizer.learningRate);
+  LocalCommunicator comm;
+  const TrialResult r = Trainer(rc, workload, *optimizer, *schedule, comm).run(0.0);
+  EXPECT_EQ(r.status, TrialStatus::kFailed);
+  EXPECT_NE(r.statusMessage.find("failed at step 25: data file vanished"), std::string::npos) << r.statusMessage;
+  EXPECT_EQ(r.steps, 25);
+  EXPECT_EQ(r.curve.size(), 1u);  // the evaluation at step 20 is kept
+  EXPECT_TRUE(std::isinf(r.timeToResultSeconds));
+}
+
+TEST(Trainer, ATargetMetAfterTheTimeBudgetDoesNotCount) {
+  RunConfig rc = smallConfig();
+  rc.target.value = 0.0;            // met by any evaluation...
+  rc.training.evalEverySteps = 1000000;
+  rc.training.maxRuntimeS = 1e-9;   // ...but the only one comes when the time budget is spent
+  const TrialResult r = train(rc);
+  EXPECT_EQ(r.status, TrialStatus::kMaxRuntime);
+  EXPECT_TRUE(std::isinf(r.timeToResultSeconds));
+}
+
+}  // namespace
+}  // namespace gaplab
+

@@ -13,7 +13,7 @@ namespace {
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 WorkloadEntry entryNamed(const std::string& name) {
-  return {name, "a test workload", "training:\n  batch_size: 8\n", [](WorkloadContext&) { return nullptr; }};
+  return {name, "a test workload", "training:\n  batch_size: 8\n", "accuracy", [](WorkloadContext&) { return nullptr; }};
 }
 
 TEST(WorkloadRegistry, BuiltinsIncludeTheFashionMnistWorkloads) {

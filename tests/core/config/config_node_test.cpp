@@ -95,3 +95,27 @@ TEST(ConfigNode, DefaultsFillOnlyMissingKeys) {
 
 }  // namespace
 }  // namespace gaplab
+
+namespace gaplab {
+namespace {
+
+TEST(ConfigNode, UnknownSectionCreatedByAnOverrideNamesTheOverride) {
+  ConfigDocument doc = ConfigDocument::parse("a: 1\n", "o.yaml");
+  doc.applyOverride("modle.widths=[512]");
+  doc.root().getInt("a", 0);
+  const std::string msg = errorOf([&] { doc.checkUnknownKeys(); });
+  EXPECT_NE(msg.find("--set modle.widths=[512]: modle: unknown key"), std::string::npos) << msg;
+}
+
+TEST(ConfigNode, DefaultKeysAreNeitherUnknownNorExplicit) {
+  ConfigDocument doc = ConfigDocument::parse("s:\n  a: 1\n", "d.yaml");
+  doc.mergeDefaults(YAML::Load("s:\n  b: 2\nt: 3\n"));
+  ConfigSection s = doc.root().section("s");
+  EXPECT_TRUE(s.isExplicit("a"));
+  EXPECT_FALSE(s.isExplicit("b"));
+  s.getInt("a", 0);
+  EXPECT_NO_THROW(doc.checkUnknownKeys());  // s.b and t are unused defaults
+}
+
+}  // namespace
+}  // namespace gaplab
