@@ -84,7 +84,7 @@ target:
 constexpr const char* kMoeLmTarget = R"(
 target:
   metric: bits_per_byte
-  value: 2.6
+  value: 2.945
 )";
 
 GptSpec readSpec(ConfigSection m) {
