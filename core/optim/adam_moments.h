@@ -49,4 +49,23 @@ inline AdamStep adamStep(float beta1, float beta2, float eps, float learningRate
   return s;
 }
 
+// One decoupled-decay Adam-family step over the whole arena (AdamW, NAdamW):
+// blockKernel(step, keep, value, first, second, grad, n) updates one block, with
+// keep = 1 - lr * wd for decayed parameters and 1 for the others.
+template <class BlockKernel>
+void decoupledAdamStep(ParameterArena& arena, float beta1, float beta2, float eps, float weightDecay,
+                       float learningRate, int64_t t, const char* firstState, const char* secondState,
+                       int64_t workPerElement, BlockKernel&& blockKernel) {
+  const AdamStep s = adamStep(beta1, beta2, eps, learningRate, t);
+  const float decayedScale = 1.0f - learningRate * weightDecay;
+  float* values = arena.values();
+  const float* grads = arena.grads();
+  float* first = arena.state(firstState);
+  float* second = arena.state(secondState);
+  forEachDecaySegment(arena, workPerElement, [&](int64_t begin, int64_t end, WeightDecay decay) {
+    blockKernel(s, decay == WeightDecay::kApply ? decayedScale : 1.0f, values + begin, first + begin, second + begin,
+                grads + begin, end - begin);
+  });
+}
+
 }  // namespace gaplab::detail

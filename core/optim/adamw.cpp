@@ -34,17 +34,8 @@ AdamW::AdamW(AdamWOptions options) : options_(options) {
 void AdamW::step(ParameterArena& arena, float learningRate) {
   checkStep(arena, learningRate);
   ++stepCount_;
-  const detail::AdamStep s =
-      detail::adamStep(options_.beta1, options_.beta2, options_.eps, learningRate, stepCount_);
-  const float decayedScale = 1.0f - learningRate * options_.weightDecay;
-  float* values = arena.values();
-  const float* grads = arena.grads();
-  float* first = arena.state(kFirstMomentState);
-  float* second = arena.state(kSecondMomentState);
-  detail::forEachDecaySegment(arena, 12, [&](int64_t begin, int64_t end, WeightDecay decay) {
-    adamwBlock(s, decay == WeightDecay::kApply ? decayedScale : 1.0f, values + begin, first + begin,
-               second + begin, grads + begin, end - begin);
-  });
+  detail::decoupledAdamStep(arena, options_.beta1, options_.beta2, options_.eps, options_.weightDecay, learningRate,
+                            stepCount_, kFirstMomentState, kSecondMomentState, 12, adamwBlock);
 }
 
 }  // namespace gaplab

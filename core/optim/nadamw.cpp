@@ -37,17 +37,8 @@ NAdamW::NAdamW(NAdamWOptions options) : options_(options) {
 void NAdamW::step(ParameterArena& arena, float learningRate) {
   checkStep(arena, learningRate);
   ++stepCount_;
-  const detail::AdamStep s =
-      detail::adamStep(options_.beta1, options_.beta2, options_.eps, learningRate, stepCount_);
-  const float decayedScale = 1.0f - learningRate * options_.weightDecay;
-  float* values = arena.values();
-  const float* grads = arena.grads();
-  float* first = arena.state(kFirstMomentState);
-  float* second = arena.state(kSecondMomentState);
-  detail::forEachDecaySegment(arena, 14, [&](int64_t begin, int64_t end, WeightDecay decay) {
-    nadamwBlock(s, decay == WeightDecay::kApply ? decayedScale : 1.0f, values + begin, first + begin,
-                second + begin, grads + begin, end - begin);
-  });
+  detail::decoupledAdamStep(arena, options_.beta1, options_.beta2, options_.eps, options_.weightDecay, learningRate,
+                            stepCount_, kFirstMomentState, kSecondMomentState, 14, nadamwBlock);
 }
 
 }  // namespace gaplab
