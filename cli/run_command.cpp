@@ -8,6 +8,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
@@ -16,6 +17,7 @@
 #include "cli/summary_printer.h"
 #include "core/config/config_error.h"
 #include "distributed/communicator.h"
+#include "distributed/mpi_communicator.h"
 #include "sweeps/result_store.h"
 #include "workloads/single_run.h"
 
@@ -72,13 +74,24 @@ int runCommand(const RunOptions& options) {
   }
 
   const std::atomic<bool>& stop = installStopSignalHandlers();
-  LocalCommunicator comm;
-  ProgressLine progress(stderr, progressStyle(options.progress));
-  std::fprintf(stderr, "gaplab run: %s (%s), results -> %s\n", run.config.workload.c_str(),
-               options.configPath.c_str(), out.c_str());
+  // Under mpirun/srun with several ranks the run is data parallel over all of them
+  // (training.batch_size per rank); rank 0 reports and writes the results.
+  std::unique_ptr<MpiSession> mpi;
+  std::unique_ptr<Communicator> comm;
+  if (MpiSession::launchedWithSeveralRanks()) {
+    mpi = std::make_unique<MpiSession>(nullptr, nullptr);
+    comm = std::make_unique<MpiCommunicator>();
+  } else {
+    comm = std::make_unique<LocalCommunicator>();
+  }
+  const bool reporter = comm->rank() == 0;
+  ProgressLine progress(stderr, reporter ? progressStyle(options.progress) : ProgressStyle::kQuiet);
+  if (reporter)
+    std::fprintf(stderr, "gaplab run: %s (%s), %d rank(s), results -> %s\n", run.config.workload.c_str(),
+                 options.configPath.c_str(), comm->size(), out.c_str());
   TrialResult result;
   try {
-    result = executeRun(run, comm, &progress, &stop);
+    result = executeRun(run, *comm, &progress, &stop);
   } catch (const ConfigError&) {
     progress.finish();
     throw;
@@ -88,6 +101,7 @@ int runCommand(const RunOptions& options) {
     return kExitData;
   }
   progress.finish();
+  if (!reporter) return exitCodeOf(result.status);
 
   try {
     ResultStore store = ResultStore::create(out, overwrite);

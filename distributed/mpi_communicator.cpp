@@ -1,0 +1,83 @@
+// distributed/mpi_communicator.cpp — see mpi_communicator.h.
+#include "distributed/mpi_communicator.h"
+
+#include <algorithm>
+#include <climits>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+
+namespace gaplab {
+
+namespace detail {
+void checkMpi(int code, const char* call, const char* file, int line) {
+  if (code == MPI_SUCCESS) return;
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  MPI_Error_string(code, text, &length);
+  throw std::runtime_error(std::string(call) + " failed at " + file + ":" + std::to_string(line) + ": " +
+                           std::string(text, static_cast<std::size_t>(length)));
+}
+}  // namespace detail
+
+MpiSession::MpiSession(int* argc, char*** argv) {
+  int initialized = 0;
+  GAPLAB_MPI_CHECK(MPI_Initialized(&initialized));
+  if (initialized) throw std::logic_error("MpiSession: MPI is already initialised in this process");
+  int provided = 0;
+  GAPLAB_MPI_CHECK(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided));
+  // Errors come back as codes (checked above), not as aborts of the whole job.
+  MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+}
+
+MpiSession::~MpiSession() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (!finalized) MPI_Finalize();
+}
+
+bool MpiSession::launchedWithSeveralRanks() {
+  for (const char* var : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "SLURM_NTASKS"}) {
+    const char* value = std::getenv(var);
+    if (value && std::atoi(value) > 1) return true;
+  }
+  return false;
+}
+
+MpiCommunicator::MpiCommunicator(MPI_Comm comm) {
+  GAPLAB_MPI_CHECK(MPI_Comm_dup(comm, &comm_));
+  MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
+  GAPLAB_MPI_CHECK(MPI_Comm_rank(comm_, &rank_));
+  GAPLAB_MPI_CHECK(MPI_Comm_size(comm_, &size_));
+}
+
+MpiCommunicator::~MpiCommunicator() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (!finalized && comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
+}
+
+void MpiCommunicator::allReduceSum(float* data, int64_t count) {
+  // MPI counts are int: reduce in pieces of at most INT_MAX elements.
+  for (int64_t done = 0; done < count;) {
+    const int piece = static_cast<int>(std::min<int64_t>(count - done, INT_MAX));
+    GAPLAB_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, data + done, piece, MPI_FLOAT, MPI_SUM, comm_));
+    done += piece;
+  }
+}
+
+double MpiCommunicator::allReduceMax(double value) {
+  double out = 0.0;
+  GAPLAB_MPI_CHECK(MPI_Allreduce(&value, &out, 1, MPI_DOUBLE, MPI_MAX, comm_));
+  return out;
+}
+
+double MpiCommunicator::allReduceSum(double value) {
+  double out = 0.0;
+  GAPLAB_MPI_CHECK(MPI_Allreduce(&value, &out, 1, MPI_DOUBLE, MPI_SUM, comm_));
+  return out;
+}
+
+void MpiCommunicator::barrier() { GAPLAB_MPI_CHECK(MPI_Barrier(comm_)); }
+
+}  // namespace gaplab
