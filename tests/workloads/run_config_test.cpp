@@ -7,13 +7,16 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "workloads/workload_registry.h"
 
 namespace gaplab {
 namespace {
 
+// Per-process names: ctest runs these tests in parallel processes.
 std::string writeConfig(const std::string& name, const std::string& text) {
-  const std::string path = ::testing::TempDir() + "/" + name;
+  const std::string path = ::testing::TempDir() + "/" + std::to_string(getpid()) + "_" + name;
   std::ofstream(path) << text;
   return path;
 }
