@@ -9,11 +9,13 @@
 #include <cstdint>
 #include <memory>
 
+#include "core/rank_sum.h"
+
 namespace gaplab {
 
-class Communicator {
+class Communicator : public RankSum {
  public:
-  virtual ~Communicator() = default;
+  ~Communicator() override = default;
   virtual int rank() const = 0;
   virtual int size() const = 0;
   // In-place sum over ranks of `count` floats, in a fixed reduction order.
@@ -21,6 +23,10 @@ class Communicator {
   virtual double allReduceMax(double value) = 0;
   virtual double allReduceSum(double value) = 0;
   virtual void barrier() = 0;
+
+  // RankSum, for collectives inside core ops (synchronised BatchNorm).
+  int ranks() const override { return size(); }
+  void sumInPlace(float* data, int64_t count) override { allReduceSum(data, count); }
 };
 
 // A single rank: every collective is the identity.

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/nn/sequential.h"
+#include "core/rank_sum.h"
 
 namespace gaplab {
 
@@ -17,6 +18,7 @@ struct CnnSpec {
   int64_t classes = 10;
   float bnMomentum = 0.1f;
   float dropout = 0.0f;                   // before the head
+  RankSum* syncBatchNorm = nullptr;       // statistics over all ranks (not owned)
 };
 
 std::unique_ptr<Sequential> buildCnn(ParameterArena& arena, const CnnSpec& spec);

@@ -34,6 +34,7 @@ model:
   norm: batch
   ghost_size: 0
   bn_momentum: 0.1
+  bn_across_ranks: local
   dropout: 0.0
 training:
   batch_size: 128
@@ -60,6 +61,7 @@ model:
   channels: [32, 64]
   hidden: 128
   bn_momentum: 0.1
+  bn_across_ranks: local
   dropout: 0.0
 training:
   batch_size: 128
@@ -80,6 +82,12 @@ target:
   metric: accuracy
   value: 0.915
 )";
+
+// model.bn_across_ranks: `local` (each rank's batch is its own ghost batch) or
+// `sync` (statistics over the global batch of all ranks).
+bool syncAcrossRanks(const ConfigSection& model) {
+  return model.getChoice("bn_across_ranks", "local", {"local", "sync"}) == "sync";
+}
 
 ClassificationData loadData(WorkloadContext& ctx) {
   ConfigSection d = ctx.root.section("data");
@@ -125,6 +133,11 @@ std::unique_ptr<Workload> makeMlpWorkload(WorkloadContext& ctx) {
   if (spec.norm == MlpNorm::kGhostBatch && spec.ghostSize < 2)
     m.fail("ghost_size", "got " + std::to_string(spec.ghostSize), "a ghost batch size >= 2 when norm is 'ghost'");
   spec.bnMomentum = static_cast<float>(m.getDouble("bn_momentum", 0.1, Range::between(0, 1)));
+  if (syncAcrossRanks(m)) {
+    if (spec.norm != MlpNorm::kBatch)
+      m.fail("bn_across_ranks", "'sync' with norm '" + norm + "'", "norm: batch (ghost batches are per rank by definition)");
+    spec.syncBatchNorm = &ctx.comm;
+  }
   spec.dropout = static_cast<float>(m.getDouble("dropout", 0.0, Range::between(0, 0.95)));
   ClassificationData data = loadData(ctx);
   auto arena = std::make_unique<ParameterArena>();
@@ -140,6 +153,7 @@ std::unique_ptr<Workload> makeCnnWorkload(WorkloadContext& ctx) {
     m.fail("channels", "got " + std::to_string(spec.channels.size()) + " blocks", "1 to 4 conv blocks");
   spec.hidden = m.getInt("hidden", spec.hidden, Range::atLeast(1));
   spec.bnMomentum = static_cast<float>(m.getDouble("bn_momentum", 0.1, Range::between(0, 1)));
+  if (syncAcrossRanks(m)) spec.syncBatchNorm = &ctx.comm;
   spec.dropout = static_cast<float>(m.getDouble("dropout", 0.0, Range::between(0, 0.95)));
   ClassificationData data = loadData(ctx);
   auto arena = std::make_unique<ParameterArena>();

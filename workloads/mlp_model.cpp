@@ -30,7 +30,8 @@ std::unique_ptr<Sequential> buildMlp(ParameterArena& arena, const MlpSpec& spec)
         bn.ghostSize = spec.norm == MlpNorm::kGhostBatch ? spec.ghostSize : 0;
         bn.momentum = spec.bnMomentum;
         bn.activation = spec.activation == Activation::kRelu ? FusedActivation::kRelu : FusedActivation::kNone;
-        model->add<BatchNormLayer>(arena, "bn" + std::to_string(i + 1), out, bn);
+        model->add<BatchNormLayer>(arena, "bn" + std::to_string(i + 1), out, bn,
+                                   spec.norm == MlpNorm::kBatch ? spec.syncBatchNorm : nullptr);
         if (spec.activation != Activation::kRelu) model->add<ActivationLayer>(spec.activation);
         break;
       }

@@ -7,6 +7,7 @@
 
 #include "core/nn/activation_layer.h"
 #include "core/nn/sequential.h"
+#include "core/rank_sum.h"
 
 namespace gaplab {
 
@@ -21,6 +22,7 @@ struct MlpSpec {
   int64_t ghostSize = 0;  // kGhostBatch only
   float bnMomentum = 0.1f;
   float dropout = 0.0f;
+  RankSum* syncBatchNorm = nullptr;  // kBatch: statistics over all ranks (not owned)
 };
 
 // Declares the parameters in `arena` (not yet allocated) and returns the model.

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "core/data/synthetic.h"
+#include "core/ops/sync_batch_norm.h"
 #include "core/rng.h"
 #include "workloads/classification_workload.h"
 #include "workloads/mlp_model.h"
@@ -94,6 +95,48 @@ TEST(DataParallel, TwoRanksMatchOneProcessWithTheGlobalBatch) {
   std::vector<float> summed = parallel;
   world().allReduceSum(summed.data(), static_cast<int64_t>(summed.size()));
   for (std::size_t i = 0; i < summed.size(); ++i) ASSERT_NEAR(summed[i], n * parallel[i], 1e-5 * (1 + std::abs(summed[i])));
+}
+
+TEST(SyncBatchNorm, RanksWithHalfTheBatchEachMatchBatchNormOnTheWholeBatch) {
+  const int n = world().size(), r = world().rank();
+  const int64_t rowsPerRank = 4, channels = 3;
+  auto params = [&](ParameterArena& arena, ParamView& g, ParamView& b, BufferView& m, BufferView& v) {
+    g = arena.addParameter("g", {channels}, Init::uniform(1.0f), WeightDecay::kSkip);
+    b = arena.addParameter("b", {channels}, Init::uniform(0.5f), WeightDecay::kSkip);
+    m = arena.addBuffer("m", {channels}, 0.0f);
+    v = arena.addBuffer("v", {channels}, 1.0f);
+    RngStream rng(2, RngPurpose::kInit);
+    arena.allocate(rng);
+  };
+  ParameterArena syncArena, fullArena;
+  ParamView g1, b1, g2, b2;
+  BufferView m1, v1, m2, v2;
+  params(syncArena, g1, b1, m1, v1);
+  params(fullArena, g2, b2, m2, v2);
+  // The same full batch on every rank; each rank feeds its rows to the synchronised op.
+  RngStream data(7, RngPurpose::kSynthetic);
+  std::vector<float> full(static_cast<std::size_t>(n * rowsPerRank * channels)), seed(full.size());
+  for (auto& f : full) f = data.normal();
+  for (auto& f : seed) f = data.normal();
+  const std::size_t offset = static_cast<std::size_t>(r * rowsPerRank * channels), count = rowsPerRank * channels;
+  auto slice = [&](const std::vector<float>& v) {
+    return Tensor::fromVector({rowsPerRank, channels}, std::vector<float>(v.begin() + offset, v.begin() + offset + count));
+  };
+  BatchNormOptions o;
+  Tape syncTape, fullTape;
+  Variable xs(slice(full), RequiresGrad::kYes);
+  Variable xf(Tensor::fromVector({n * rowsPerRank, channels}, full), RequiresGrad::kYes);
+  Variable ys = syncBatchNorm(syncTape, xs, g1, b1, m1, v1, o, NormMode::kTrain, world());
+  Variable yf = batchNorm(fullTape, xf, g2, b2, m2, v2, o, NormMode::kTrain);
+  for (std::size_t i = 0; i < count; ++i) ASSERT_NEAR(ys.value().data()[i], yf.value().data()[offset + i], 1e-5);
+  for (int64_t c = 0; c < channels; ++c) EXPECT_NEAR(v1.data()[c], v2.data()[c], 1e-5);  // unbiased over all rows
+  syncTape.backward(ys, slice(seed));
+  fullTape.backward(yf, Tensor::fromVector({n * rowsPerRank, channels}, seed));
+  for (std::size_t i = 0; i < count; ++i) ASSERT_NEAR(xs.grad().data()[i], xf.grad().data()[offset + i], 1e-5);
+  // Parameter gradients are local; summed over ranks they equal the whole batch's.
+  std::vector<float> grads(syncArena.grads(), syncArena.grads() + syncArena.size());
+  world().allReduceSum(grads.data(), static_cast<int64_t>(grads.size()));
+  for (std::size_t i = 0; i < grads.size(); ++i) ASSERT_NEAR(grads[i], fullArena.grads()[i], 1e-4);
 }
 
 }  // namespace
