@@ -66,9 +66,9 @@ class CliTest : public ::testing::Test {
       if (e.path().string().find(".h5") != std::string::npos) return false;
     return true;
   }
-  void requireDataset() {
-    if (!fs::exists(kFmnist + "/train-images-idx3-ubyte.gz")) GTEST_SKIP() << "dataset-fashion-mnist not installed";
-  }
+  // GTEST_SKIP() only leaves the function it is in: callers write
+  // `if (!datasetInstalled()) GTEST_SKIP() << ...;` in the test body itself.
+  static bool datasetInstalled() { return fs::exists(kFmnist + "/train-images-idx3-ubyte.gz"); }
   fs::path dir_;
 };
 
@@ -92,7 +92,7 @@ TEST_F(CliTest, YamlSyntaxError) {
 }
 
 TEST_F(CliTest, UnknownKey) {
-  requireDataset();
+  if (!datasetInstalled()) GTEST_SKIP() << "dataset-fashion-mnist not installed";
   const Outcome o = runGaplab("run " + write("u.yaml", "workload: fmnist_mlp\ntraining:\n  batchsize: 64\n") +
                               " --out " + out() + kShort);
   EXPECT_EQ(o.exitCode, 2);
@@ -138,7 +138,7 @@ TEST_F(CliTest, DatasetNotInstalledNamesTheDebianPackage) {
 }
 
 TEST_F(CliTest, TruncatedAndCorruptIdxFiles) {
-  requireDataset();
+  if (!datasetInstalled()) GTEST_SKIP() << "dataset-fashion-mnist not installed";
   const fs::path data = dir_ / "fmnist";
   fs::create_directories(data);
   for (const char* f : {"train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
@@ -196,7 +196,7 @@ TEST_F(CliTest, ExistingOutputWithoutOverwriteIsKept) {
 }
 
 TEST_F(CliTest, ShortRunWritesReadableResultsAndIsBitIdenticalWhenRepeated) {
-  requireDataset();
+  if (!datasetInstalled()) GTEST_SKIP() << "dataset-fashion-mnist not installed";
   const std::string cfg = write("s.yaml", "workload: fmnist_mlp\nseed: 7\n");
   const std::string a = (dir_ / "a.h5").string(), b = (dir_ / "b.h5").string();
   Outcome o = runGaplab("run " + cfg + " --out " + a + kShort);
@@ -224,7 +224,7 @@ TEST_F(CliTest, ShortRunWritesReadableResultsAndIsBitIdenticalWhenRepeated) {
 }
 
 TEST_F(CliTest, SigintRecordsThePartialRun) {
-  requireDataset();
+  if (!datasetInstalled()) GTEST_SKIP() << "dataset-fashion-mnist not installed";
   const std::string cfg = write("i.yaml", "workload: fmnist_mlp\n");
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
