@@ -58,6 +58,9 @@ void printRunSummary(std::FILE* out, const TrialResult& r, const std::string& re
   std::fprintf(out, "  timing          timed %s  eval %s  setup %s  logging %s  wall %s\n",
                seconds(r.timedSeconds).c_str(), seconds(r.evalSeconds).c_str(), seconds(r.setupSeconds).c_str(),
                seconds(r.loggingSeconds).c_str(), seconds(r.wallSeconds).c_str());
+  if (r.ranks > 1)
+    std::fprintf(out, "  ranks           %d (gradient all-reduce %s of the timed seconds)\n", r.ranks,
+                 seconds(r.communicationSeconds).c_str());
   std::fprintf(out, "  steps           %lld (%.2f epochs)\n", static_cast<long long>(r.steps), r.epochs);
   if (!resultsPath.empty())
     std::fprintf(out, "  results         %s (1 summary row, %zu curve rows)\n", resultsPath.c_str(), r.curve.size());

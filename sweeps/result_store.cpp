@@ -65,6 +65,7 @@ struct SummaryRow {
   double setupS;
   double loggingS;
   double checkpointS;
+  double communicationS;
   double wallS;
   double finalTrainLoss;
   double finalEvalTrainLoss;
@@ -142,6 +143,7 @@ const std::vector<Column>& summaryColumns() {
       GAPLAB_COLUMN(SummaryRow, "setup_s", setupS, kFloat64),
       GAPLAB_COLUMN(SummaryRow, "logging_s", loggingS, kFloat64),
       GAPLAB_COLUMN(SummaryRow, "checkpoint_s", checkpointS, kFloat64),
+      GAPLAB_COLUMN(SummaryRow, "communication_s", communicationS, kFloat64),
       GAPLAB_COLUMN(SummaryRow, "wall_s", wallS, kFloat64),
       GAPLAB_COLUMN(SummaryRow, "final_train_loss", finalTrainLoss, kFloat64),
       GAPLAB_COLUMN(SummaryRow, "final_eval_train_loss", finalEvalTrainLoss, kFloat64),
@@ -401,6 +403,7 @@ SummaryRow summaryRow(const TrialResult& result, const std::string& status, cons
   row.setupS = result.setupSeconds;
   row.loggingS = result.loggingSeconds;
   row.checkpointS = result.checkpointSeconds;
+  row.communicationS = result.communicationSeconds;
   row.wallS = result.wallSeconds;
   row.finalTrainLoss = last ? last->trainLoss : nan;
   row.finalEvalTrainLoss = last ? last->evalTrainLoss : nan;
@@ -610,6 +613,7 @@ std::vector<TrialResult> readFile(const std::string& path, ReadAccess& access) {
     result.setupSeconds = row.setupS;
     result.loggingSeconds = row.loggingS;
     result.checkpointSeconds = row.checkpointS;
+    result.communicationSeconds = row.communicationS;
     result.wallSeconds = row.wallS;
     result.host = text(row.host);
     result.ranks = row.ranks;

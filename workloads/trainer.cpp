@@ -77,7 +77,7 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
     progress_->onStart(workload_.describeModel(), workload_.describeData(), target);
   }
   const Clock::time_point wallStart = Clock::now();
-  double timed = 0.0, evalSeconds = 0.0, loggingSeconds = 0.0;
+  double timed = 0.0, evalSeconds = 0.0, loggingSeconds = 0.0, communication = 0.0;
   double lossSinceEval = 0.0, runningLoss = 0.0;
   int64_t stepsSinceEval = 0;
   double lastEvalTimed = 0.0;
@@ -147,9 +147,11 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
         }
         tape.backward(loss);
         if (comm_.size() > 1) {
+          const Clock::time_point c0 = Clock::now();
           comm_.allReduceSum(arena.grads(), arena.size());
           const float inv = 1.0f / static_cast<float>(comm_.size());
           for (int64_t i = 0; i < arena.size(); ++i) arena.grads()[i] *= inv;
+          communication += secondsSince(c0);
         }
         if (tc.gradClipNorm > 0.0) clipGradNorm(arena, tc.gradClipNorm);
         optimizer_.step(arena, static_cast<float>(lr));
@@ -205,6 +207,7 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
   result.timedSeconds = timed;
   result.evalSeconds = evalSeconds;
   result.loggingSeconds = loggingSeconds;
+  result.communicationSeconds = comm_.allReduceMax(communication);
   result.wallSeconds = secondsSince(wallStart) + setupSeconds;
   return result;
 }

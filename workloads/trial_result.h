@@ -75,6 +75,7 @@ struct TrialResult {
   double setupSeconds = 0.0;
   double loggingSeconds = 0.0;
   double checkpointSeconds = 0.0;
+  double communicationSeconds = 0.0;  // inside the timed region: gradient all-reduce (max over ranks)
   double wallSeconds = 0.0;
 
   std::string host;

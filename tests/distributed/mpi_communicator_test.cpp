@@ -77,6 +77,12 @@ std::vector<float> trainMlp(Communicator& comm, int64_t batchPerRank) {
   const TrialResult r = Trainer(rc, workload, *optimizer, *schedule, comm).run(0.0);
   EXPECT_EQ(r.status, TrialStatus::kMaxSteps) << r.statusMessage;
   EXPECT_EQ(r.ranks, comm.size());
+  if (comm.size() > 1) {
+    EXPECT_GT(r.communicationSeconds, 0.0);
+    EXPECT_LT(r.communicationSeconds, r.timedSeconds);
+  } else {
+    EXPECT_EQ(r.communicationSeconds, 0.0);
+  }
   return std::vector<float>(workload.arena().values(), workload.arena().values() + workload.arena().size());
 }
 

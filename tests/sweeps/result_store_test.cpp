@@ -70,6 +70,7 @@ TrialResult reachedTrial() {
   result.setupSeconds = 1.25;
   result.loggingSeconds = 0.125;
   result.checkpointSeconds = 0.0625;
+  result.communicationSeconds = 0.03125;
   result.wallSeconds = 170.0;
   result.host = "node-01";
   result.ranks = 4;
@@ -161,6 +162,7 @@ void expectSameTrial(const TrialResult& actual, const TrialResult& expected) {
   EXPECT_EQ(actual.setupSeconds, expected.setupSeconds);
   EXPECT_EQ(actual.loggingSeconds, expected.loggingSeconds);
   EXPECT_EQ(actual.checkpointSeconds, expected.checkpointSeconds);
+  EXPECT_EQ(actual.communicationSeconds, expected.communicationSeconds);
   EXPECT_EQ(actual.wallSeconds, expected.wallSeconds);
   EXPECT_EQ(actual.host, expected.host);
   EXPECT_EQ(actual.ranks, expected.ranks);
