@@ -4,23 +4,10 @@
 #include <stdexcept>
 
 #include "core/ops/parallel.h"
+#include "core/ops/pass_gradient.h"
 
 namespace gaplab {
 namespace {
-
-// Writes dy (=/+=) into the gradient of v, one chunk per thread.
-void writeInputGrad(Variable& v, const float* dy) {
-  GradWrite mode;
-  Tensor dT = v.gradForWrite(&mode);
-  float* d = dT.data();
-  detail::parallelChunks(dT.numel(), 1, [&](int64_t b, int64_t e) {
-    if (mode == GradWrite::kAssign) {
-      for (int64_t i = b; i < e; ++i) d[i] = dy[i];
-    } else {
-      for (int64_t i = b; i < e; ++i) d[i] += dy[i];
-    }
-  });
-}
 
 struct AddOp final : Op {
   Variable a, b, y;
@@ -31,8 +18,8 @@ struct AddOp final : Op {
   void backward() override {
     if (!y.hasGrad()) return;
     const float* dy = y.grad().data();
-    if (a.requiresGrad()) writeInputGrad(a, dy);
-    if (b.requiresGrad()) writeInputGrad(b, dy);
+    if (a.requiresGrad()) detail::passGradient(a, dy);
+    if (b.requiresGrad()) detail::passGradient(b, dy);
   }
 };
 

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "core/ops/parallel.h"
+#include "core/ops/pass_gradient.h"
 
 namespace gaplab {
 namespace {
@@ -16,17 +17,7 @@ struct ReshapeOp final : Op {
   // dy: newShape -> dx: x.shape (=/+= dy, same element order)
   void backward() override {
     if (!y.hasGrad() || !x.requiresGrad()) return;
-    const float* dy = y.grad().data();
-    GradWrite mode;
-    Tensor dxT = x.gradForWrite(&mode);
-    float* dx = dxT.data();
-    detail::parallelChunks(dxT.numel(), 1, [&](int64_t b, int64_t e) {
-      if (mode == GradWrite::kAssign) {
-        for (int64_t i = b; i < e; ++i) dx[i] = dy[i];
-      } else {
-        for (int64_t i = b; i < e; ++i) dx[i] += dy[i];
-      }
-    });
+    detail::passGradient(x, y.grad().data());
   }
 };
 
