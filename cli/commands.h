@@ -1,17 +1,22 @@
 // cli/commands.h — one function per `gaplab` subcommand; main.cpp wires them to CLI11.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 namespace gaplab::cli {
 
 struct RunOptions {
-  std::string configPath;
+  std::string configPath;              // empty only with resumePath (the config is read from the checkpoint)
   std::vector<std::string> overrides;  // --set key=value
   std::string outPath;                 // empty: results/<config stem>.h5
   bool overwrite = false;
   std::string progress = "auto";       // auto, live, log, quiet
+  std::string resumePath;              // --resume CHECKPOINT
+  int64_t checkpointEverySteps = 0;    // 0: not by steps
+  double checkpointEverySeconds = 60;  // timed seconds between checkpoints; 0: not by time
+  bool noCheckpoint = false;
 };
 int runCommand(const RunOptions& options);
 

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "core/config/config_error.h"
+#include "workloads/trial_checkpoint.h"
 
 int main(int argc, char** argv) {
   using namespace gaplab::cli;
@@ -16,12 +17,20 @@ int main(int argc, char** argv) {
 
   RunOptions run;
   CLI::App* runCmd = app.add_subcommand("run", "Train one workload from a YAML config and record it in HDF5");
-  runCmd->add_option("config", run.configPath, "YAML config (see examples/ and docs/config.md)")->required();
+  runCmd->add_option("config", run.configPath, "YAML config (see examples/ and docs/config.md); optional with --resume");
   runCmd->add_option("--set", run.overrides, "Override a config key: --set training.batch_size=256 (repeatable)");
   runCmd->add_option("--out", run.outPath, "Results file (default: results/<config name>.h5)");
   runCmd->add_flag("--overwrite", run.overwrite, "Replace an existing results file");
   runCmd->add_option("--progress", run.progress, "Progress display: auto, live, log or quiet")
       ->check(CLI::IsMember({"auto", "live", "log", "quiet"}));
+  runCmd->add_option("--resume", run.resumePath,
+                     "Continue the run saved in this checkpoint (default: automatic when <out>.ckpt exists)");
+  runCmd->add_option("--checkpoint-every-steps", run.checkpointEverySteps, "Checkpoint every N steps (0: off)")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
+  runCmd->add_option("--checkpoint-every-s", run.checkpointEverySeconds,
+                     "Checkpoint every S timed seconds (default 60; 0: off)")
+      ->check(CLI::Range(0.0, 1e9));
+  runCmd->add_flag("--no-checkpoint", run.noCheckpoint, "Write no checkpoint (a killed run cannot resume)");
 
   app.add_subcommand("workloads", "List the registered workloads with their targets and budgets");
 
@@ -49,6 +58,9 @@ int main(int argc, char** argv) {
     if (summaryCmd->parsed()) return summaryCommand(summaryPath);
   } catch (const gaplab::ConfigError& e) {
     std::fprintf(stderr, "gaplab: config error: %s\n", e.what());
+    return kExitUsage;
+  } catch (const gaplab::CheckpointError& e) {
+    std::fprintf(stderr, "gaplab: %s\n", e.what());
     return kExitUsage;
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "gaplab: %s\n", e.what());

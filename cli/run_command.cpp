@@ -8,6 +8,8 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <memory>
 
 #include "cli/commands.h"
@@ -20,6 +22,7 @@
 #include "distributed/mpi_communicator.h"
 #include "sweeps/result_store.h"
 #include "workloads/single_run.h"
+#include "workloads/trial_checkpoint.h"
 
 namespace gaplab::cli {
 namespace {
@@ -47,27 +50,90 @@ int exitCodeOf(TrialStatus status) {
   return kExitInternal;
 }
 
+// Reads a file's text for the checkpoint's record of how the run was started.
+std::string readText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// What `gaplab run` will do about an existing checkpoint.
+struct ResumeDecision {
+  bool resume = false;
+  std::string checkpointPath;
+};
+
+// Automatic resume: `<out>.ckpt` exists and the output names an unfinished run
+// (absent after a kill -9, or holding exactly one interrupted trial). Throws
+// std::runtime_error when the output holds a finished run (the caller's
+// "exists; pass --overwrite" check reports it).
+ResumeDecision decideAutomaticResume(const std::string& out, const std::string& checkpoint) {
+  std::error_code ec;
+  if (!std::filesystem::exists(checkpoint, ec)) return {};
+  if (!std::filesystem::exists(out, ec)) return {true, checkpoint};
+  std::vector<TrialResult> trials;
+  try {
+    trials = ResultStore::readAll(out);
+  } catch (const std::exception&) {
+    return {};  // not a results file we can read: checkWritable reports the existing file
+  }
+  if (trials.size() == 1 && trials.front().status == TrialStatus::kInterrupted) return {true, checkpoint};
+  return {};
+}
+
 }  // namespace
 
 int runCommand(const RunOptions& options) {
+  if (options.configPath.empty() && options.resumePath.empty())
+    throw std::invalid_argument("run: a config file is required (gaplab run CONFIG.yaml), or --resume CHECKPOINT");
+  const OverwriteMode overwrite = options.overwrite ? OverwriteMode::kOverwrite : OverwriteMode::kFail;
+
+  // Where the run comes from: the YAML file, or the origin stored in a checkpoint.
+  CheckpointOrigin origin;
+  ResumeDecision resume;
+  if (!options.resumePath.empty()) {
+    const CheckpointInfo info = TrialCheckpoint::peek(options.resumePath);
+    origin = info.origin;
+    if (!options.configPath.empty()) {
+      origin.sourceName = options.configPath;
+      origin.sourceYaml = readText(options.configPath);
+      origin.overrides = options.overrides;
+    } else {
+      for (const std::string& o : options.overrides) origin.overrides.push_back(o);
+    }
+    if (!options.outPath.empty()) origin.resultsPath = options.outPath;
+    if (origin.resultsPath.empty()) origin.resultsPath = options.resumePath + ".h5";
+    resume = {true, options.resumePath};
+  } else {
+    origin.sourceName = options.configPath;
+    origin.overrides = options.overrides;
+    origin.resultsPath = options.outPath.empty() ? defaultOutPath(options.configPath) : options.outPath;
+  }
   PreparedRun run = [&] {
     try {
-      return prepareRun(options.configPath, options.overrides);
+      if (!options.resumePath.empty()) return prepareRunFromText(origin.sourceYaml, origin.sourceName, origin.overrides);
+      PreparedRun prepared = prepareRun(options.configPath, options.overrides);
+      origin.sourceYaml = readText(options.configPath);
+      return prepared;
     } catch (const ConfigError&) {
       throw;
     } catch (const std::exception& e) {
-      throw ConfigError(options.configPath + ": " + e.what());
+      throw ConfigError(origin.sourceName + ": " + e.what());
     }
   }();
-  const OverwriteMode overwrite = options.overwrite ? OverwriteMode::kOverwrite : OverwriteMode::kFail;
-  std::string out = options.outPath;
-  if (out.empty()) {
-    out = defaultOutPath(options.configPath);
+  const std::string out = origin.resultsPath;
+  if (options.outPath.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(std::filesystem::path(out).parent_path(), ec);
   }
+  const std::string checkpointPath = resume.resume ? resume.checkpointPath : TrialCheckpoint::defaultPathFor(out);
+  if (!resume.resume && !options.overwrite && !options.noCheckpoint) resume = decideAutomaticResume(out, checkpointPath);
+  if (resume.resume) TrialCheckpoint::peek(resume.checkpointPath);  // a damaged checkpoint fails here, before any work
+  // Resuming replaces the interrupted run's results file when the run ends.
+  const OverwriteMode commitMode = resume.resume ? OverwriteMode::kOverwrite : overwrite;
   try {
-    ResultStore::checkWritable(out, overwrite);
+    ResultStore::checkWritable(out, commitMode);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "gaplab run: %s\n", e.what());
     return kExitOutput;
@@ -85,14 +151,33 @@ int runCommand(const RunOptions& options) {
     comm = std::make_unique<LocalCommunicator>();
   }
   const bool reporter = comm->rank() == 0;
+  if (options.overwrite && !resume.resume && reporter) {
+    std::error_code ec;
+    std::filesystem::remove(checkpointPath, ec);  // a fresh start: an older run's checkpoint must not be resumed later
+  }
   ProgressLine progress(stderr, reporter ? progressStyle(options.progress) : ProgressStyle::kQuiet);
-  if (reporter)
+  if (reporter) {
     std::fprintf(stderr, "gaplab run: %s (%s), %d rank(s), results -> %s\n", run.config.workload.c_str(),
-                 options.configPath.c_str(), comm->size(), out.c_str());
+                 origin.sourceName.c_str(), comm->size(), out.c_str());
+    if (resume.resume)
+      std::fprintf(stderr, "gaplab run: resuming from %s (step %lld)\n", resume.checkpointPath.c_str(),
+                   static_cast<long long>(TrialCheckpoint::peek(resume.checkpointPath).step));
+  }
+  CheckpointPlan plan;
+  if (!options.noCheckpoint) {
+    plan.path = checkpointPath;
+    plan.origin = origin;
+    plan.everySteps = options.checkpointEverySteps;
+    plan.everyTimedSeconds = options.checkpointEverySeconds;
+    plan.resume = resume.resume;
+  }
   TrialResult result;
   try {
-    result = executeRun(run, *comm, &progress, &stop);
+    result = executeRun(run, *comm, &progress, &stop, &plan);
   } catch (const ConfigError&) {
+    progress.finish();
+    throw;
+  } catch (const CheckpointError&) {
     progress.finish();
     throw;
   } catch (const std::exception& e) {
@@ -104,7 +189,7 @@ int runCommand(const RunOptions& options) {
   if (!reporter) return exitCodeOf(result.status);
 
   try {
-    ResultStore store = ResultStore::create(out, overwrite);
+    ResultStore store = ResultStore::create(out, commitMode);
     store.append(result);
     store.commit();
   } catch (const std::exception& e) {
@@ -113,9 +198,15 @@ int runCommand(const RunOptions& options) {
     return kExitOutput;
   }
   printRunSummary(stdout, result, out);
-  if (result.status == TrialStatus::kInterrupted)
+  if (result.status == TrialStatus::kInterrupted) {
     std::fprintf(stderr, "gaplab run: stopped by signal %d; the partial run is recorded in %s\n", lastStopSignal(),
                  out.c_str());
+    if (!plan.path.empty())
+      std::fprintf(stderr, "gaplab run: the same command (or gaplab run --resume %s) continues it\n", plan.path.c_str());
+  } else if (!plan.path.empty()) {
+    std::error_code ec;
+    std::filesystem::remove(plan.path, ec);  // the run is complete: nothing left to resume
+  }
   return exitCodeOf(result.status);
 }
 

@@ -104,6 +104,7 @@ class ParameterArena {
   AlignedFloats& valueBuffer() { return values_; }
   AlignedFloats& gradBuffer() { return grads_; }
   AlignedFloats& bufferStorage() { return buffers_; }
+  const AlignedFloats& bufferStorage() const { return buffers_; }
   void zeroGrad();
 
   // Optimizer state of the parameter layout, zero-initialised on first request.

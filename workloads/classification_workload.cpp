@@ -27,6 +27,12 @@ Variable ClassificationWorkload::trainForward(Tape& tape, int64_t step) {
   return softmaxCrossEntropy(tape, logits, batch.labels, labelSmoothing_);
 }
 
+void ClassificationWorkload::seekTrainingData(int64_t step) {
+  // One global batch per step, epochs of batchesPerEpoch() batches (training drops the last partial batch).
+  const int64_t perEpoch = loader_.batchesPerEpoch();
+  loader_.seek(step / perEpoch, step % perEpoch);
+}
+
 EvalResult ClassificationWorkload::evaluate(EvalSplit split) {
   const ClassificationDataset& ds = split == EvalSplit::kEvalTrain ? data_.evalTrain : data_.validation;
   BatchLoader loader(ds, std::min<int64_t>(kEvalBatch, ds.size()), seed_, ShuffleMode::kSequential, DropLast::kNo);

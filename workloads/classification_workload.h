@@ -36,6 +36,7 @@ class ClassificationWorkload final : public Workload {
   EvalResult evaluate(EvalSplit split) override;
   double epochsDone() const override { return loader_.epochProgress(); }
   int64_t examplesPerStep() const override { return loader_.globalBatchSize(); }
+  void seekTrainingData(int64_t step) override;
 
  private:
   static constexpr int64_t kEvalBatch = 256;  // bounds im2col memory in convnets

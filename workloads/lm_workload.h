@@ -43,6 +43,7 @@ class LmWorkload final : public Workload {
   double epochsDone() const override;
   int64_t examplesPerStep() const override { return loader_.tokensPerStep(); }
   int64_t stepBudget() const override { return data_.tokenBudget > 0 ? loader_.maxSteps() : 0; }
+  void seekTrainingData(int64_t step) override { loader_.seek(step); }
   double unigramEntropyBits() const { return data_.unigramEntropyBits; }
 
   // Greedy continuation of `prompt` by up to `maxNewBytes` bytes (inference mode).

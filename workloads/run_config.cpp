@@ -7,6 +7,21 @@
 
 namespace gaplab {
 
+namespace {
+
+ConfigDocument withOverridesAndDefaults(ConfigDocument doc, const std::string& path,
+                                        const std::vector<std::string>& overrides) {
+  for (const auto& o : overrides) doc.applyOverride(o);
+  ConfigSection root = doc.root();
+  if (!root.has("workload"))
+    throw ConfigError(path + ": workload: missing; expected one of the registered workloads (see `gaplab workloads`)");
+  const std::string name = root.getChoice("workload", "", WorkloadRegistry::instance().names());
+  doc.mergeDefaults(WorkloadRegistry::instance().get(name).defaults());
+  return doc;
+}
+
+}  // namespace
+
 RunConfig parseRunConfig(ConfigDocument& doc) {
   ConfigSection root = doc.root();
   RunConfig rc;
@@ -76,14 +91,12 @@ RunConfig parseRunConfig(ConfigDocument& doc) {
 }
 
 ConfigDocument loadRunDocument(const std::string& path, const std::vector<std::string>& overrides) {
-  ConfigDocument doc = ConfigDocument::loadFile(path);
-  for (const auto& o : overrides) doc.applyOverride(o);
-  ConfigSection root = doc.root();
-  if (!root.has("workload"))
-    throw ConfigError(path + ": workload: missing; expected one of the registered workloads (see `gaplab workloads`)");
-  const std::string name = root.getChoice("workload", "", WorkloadRegistry::instance().names());
-  doc.mergeDefaults(WorkloadRegistry::instance().get(name).defaults());
-  return doc;
+  return withOverridesAndDefaults(ConfigDocument::loadFile(path), path, overrides);
+}
+
+ConfigDocument parseRunDocument(const std::string& yaml, const std::string& sourceName,
+                                const std::vector<std::string>& overrides) {
+  return withOverridesAndDefaults(ConfigDocument::parse(yaml, sourceName), sourceName, overrides);
 }
 
 std::string trialIdOf(const std::string& resolvedYaml) {

@@ -70,6 +70,9 @@ RunConfig parseRunConfig(ConfigDocument& doc);
 // Loads `path`, applies `overrides` ("key=value"), merges the named workload's
 // defaults underneath. The workload name may come from the file or an override.
 ConfigDocument loadRunDocument(const std::string& path, const std::vector<std::string>& overrides);
+// The same for config text already in memory (`sourceName` names it in errors).
+ConfigDocument parseRunDocument(const std::string& yaml, const std::string& sourceName,
+                                const std::vector<std::string>& overrides);
 
 // Stable 16-hex-digit id of a resolved config (FNV-1a 64).
 std::string trialIdOf(const std::string& resolvedYaml);

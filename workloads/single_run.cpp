@@ -24,8 +24,15 @@ PreparedRun prepareRun(const std::string& configPath, const std::vector<std::str
   return run;
 }
 
+PreparedRun prepareRunFromText(const std::string& yaml, const std::string& sourceName,
+                               const std::vector<std::string>& overrides) {
+  PreparedRun run{parseRunDocument(yaml, sourceName, overrides), {}};
+  run.config = parseRunConfig(run.document);
+  return run;
+}
+
 TrialResult executeRun(PreparedRun& run, Communicator& comm, ProgressSink* progress,
-                       const std::atomic<bool>* stopRequested) {
+                       const std::atomic<bool>* stopRequested, const CheckpointPlan* checkpoints) {
   const auto t0 = std::chrono::steady_clock::now();
   setComputeThreads(run.config.threads);
   const WorkloadEntry& entry = WorkloadRegistry::instance().get(run.config.workload);
@@ -52,7 +59,7 @@ TrialResult executeRun(PreparedRun& run, Communicator& comm, ProgressSink* progr
   std::unique_ptr<LrSchedule> schedule = makeSchedule(run.config.schedule, run.config.optimizer.learningRate);
   const double setup = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   Trainer trainer(run.config, *workload, *optimizer, *schedule, comm, progress);
-  TrialResult result = trainer.run(setup, stopRequested);
+  TrialResult result = trainer.run(setup, stopRequested, checkpoints);
   workload.reset();
   releaseCachedHostMemory();  // the next trial of a sweep may use entirely different shapes
   return result;

@@ -53,7 +53,7 @@ EvalRecord Trainer::evaluate(int64_t step, double timedSeconds, double wallSecon
   return r;
 }
 
-TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopRequested) {
+TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopRequested, const CheckpointPlan* checkpoints) {
   const TrainingConfig& tc = config_.training;
   TrialResult result;
   result.workload = config_.workload;
@@ -66,10 +66,25 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
   result.host = hostName();
   result.ranks = comm_.size();
   result.parameterCount = workload_.arena().size();
-  result.startedAtUnix = static_cast<int64_t>(std::time(nullptr));
-  result.setupSeconds = setupSeconds;
 
   ParameterArena& arena = workload_.arena();
+  const CheckpointIdentity identity{result.trialId, result.configYaml, comm_.size()};
+  const bool checkpointing = checkpoints && !checkpoints->path.empty();
+
+  // The loop's whole state lives in `st`, so that a checkpoint is one struct.
+  TrainerState st;
+  st.setupSeconds = setupSeconds;
+  st.startedAtUnix = static_cast<int64_t>(std::time(nullptr));
+  if (checkpointing && checkpoints->resume) {
+    st = TrialCheckpoint::load(checkpoints->path, identity, comm_.rank(), arena);
+    ++st.resumes;
+    optimizer_.setStepCount(st.optimizerSteps);
+    workload_.seekTrainingData(st.step);
+  }
+  result.startedAtUnix = st.startedAtUnix;
+  result.setupSeconds = st.setupSeconds;
+  const double wallBefore = st.wallSeconds;  // wall clock of earlier sessions of this trial
+
   if (progress_) {
     char target[96];
     std::snprintf(target, sizeof target, "validation %s %s %g", result.metricName.c_str(),
@@ -77,32 +92,40 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
     progress_->onStart(workload_.describeModel(), workload_.describeData(), target);
   }
   const Clock::time_point wallStart = Clock::now();
-  double timed = 0.0, evalSeconds = 0.0, loggingSeconds = 0.0, communication = 0.0;
-  double lossSinceEval = 0.0, runningLoss = 0.0;
-  int64_t stepsSinceEval = 0;
-  double lastEvalTimed = 0.0;
-  double lr = schedule_.learningRate(0);
-  int64_t step = 0;
+  int64_t& step = st.step;
+  double& timed = st.timedSeconds;
+  double lr = schedule_.learningRate(step);
+  double lastCheckpointTimed = timed;
   TrainingProgress progress;
   progress.maxSteps = tc.maxSteps;
   progress.maxRuntimeSeconds = tc.maxRuntimeS;
   progress.metricName = workload_.metricName();
+  if (!st.curve.empty()) progress.lastEval = &st.curve.back();
   bool stop = false;
+
+  auto saveCheckpoint = [&]() {
+    const Clock::time_point c = Clock::now();
+    st.optimizerSteps = optimizer_.stepCount();
+    st.wallSeconds = wallBefore + secondsSince(wallStart);
+    TrialCheckpoint::save(checkpoints->path, identity, checkpoints->origin, st, arena, comm_);
+    lastCheckpointTimed = timed;
+    st.checkpointSeconds += comm_.allReduceMax(secondsSince(c));
+  };
 
   auto doEval = [&]() {
     const Clock::time_point t = Clock::now();
-    const double trainLoss = stepsSinceEval ? lossSinceEval / static_cast<double>(stepsSinceEval) : runningLoss;
-    EvalRecord rec = evaluate(step, timed, secondsSince(wallStart), trainLoss, lr);
-    result.curve.push_back(rec);
-    lossSinceEval = 0.0;
-    stepsSinceEval = 0;
-    lastEvalTimed = timed;
-    evalSeconds += secondsSince(t);
+    const double trainLoss = st.stepsSinceEval ? st.lossSinceEval / static_cast<double>(st.stepsSinceEval) : st.runningLoss;
+    EvalRecord rec = evaluate(step, timed, wallBefore + secondsSince(wallStart), trainLoss, lr);
+    st.curve.push_back(rec);
+    st.lossSinceEval = 0.0;
+    st.stepsSinceEval = 0;
+    st.lastEvalTimed = timed;
+    st.evalSeconds += secondsSince(t);
     if (progress_) {
       const Clock::time_point l = Clock::now();
-      progress.lastEval = &result.curve.back();
+      progress.lastEval = &st.curve.back();
       progress_->onEval(progress, rec);
-      loggingSeconds += secondsSince(l);
+      st.loggingSeconds += secondsSince(l);
     }
     // AlgoPerf: a target met after the time budget does not count.
     if (meetsTarget(rec) && timed <= config_.training.maxRuntimeS) {
@@ -127,6 +150,10 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
       if (agreed(stopRequested && stopRequested->load() ? kStopRequested : kContinue) == kStopRequested) {
         result.status = TrialStatus::kInterrupted;
         result.statusMessage = "interrupted by a signal at step " + std::to_string(step);
+        if (checkpointing && checkpoints->onInterrupt) {
+          saveCheckpoint();
+          result.statusMessage += "; checkpoint " + checkpoints->path;
+        }
         break;
       }
       // ---- timed region: data, forward, backward, all-reduce, optimizer ----
@@ -151,7 +178,7 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
           comm_.allReduceSum(arena.grads(), arena.size());
           const float inv = 1.0f / static_cast<float>(comm_.size());
           for (int64_t i = 0; i < arena.size(); ++i) arena.grads()[i] *= inv;
-          communication += secondsSince(c0);
+          st.communicationSeconds += secondsSince(c0);
         }
         if (tc.gradClipNorm > 0.0) clipGradNorm(arena, tc.gradClipNorm);
         optimizer_.step(arena, static_cast<float>(lr));
@@ -160,23 +187,23 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
       timed += comm_.allReduceMax(secondsSince(t0));
       // ---- end of timed region ----
 
-      lossSinceEval += lossValue;
-      ++stepsSinceEval;
-      runningLoss = step == 1 ? lossValue : 0.95 * runningLoss + 0.05 * lossValue;
+      st.lossSinceEval += lossValue;
+      ++st.stepsSinceEval;
+      st.runningLoss = step == 1 ? lossValue : 0.95 * st.runningLoss + 0.05 * lossValue;
 
       if (progress_) {
         const Clock::time_point l = Clock::now();
         progress.step = step;
         progress.epoch = workload_.epochsDone();
-        progress.loss = runningLoss;
+        progress.loss = st.runningLoss;
         progress.timedSeconds = timed;
         progress.learningRate = lr;
         progress_->onStep(progress);
-        loggingSeconds += secondsSince(l);
+        st.loggingSeconds += secondsSince(l);
       }
 
       const bool stepDue = tc.evalEverySteps > 0 && step % tc.evalEverySteps == 0;
-      const bool timeDue = tc.evalEverySeconds > 0.0 && timed - lastEvalTimed >= tc.evalEverySeconds;
+      const bool timeDue = tc.evalEverySeconds > 0.0 && timed - st.lastEvalTimed >= tc.evalEverySeconds;
       const bool outOfSteps = step >= tc.maxSteps;
       const bool outOfTime = timed >= tc.maxRuntimeS;
       if (stepDue || timeDue || outOfSteps || outOfTime) doEval();
@@ -191,6 +218,11 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
         result.statusMessage = "runtime budget of " + std::to_string(tc.maxRuntimeS) + " timed seconds exhausted before the target";
         break;
       }
+      if (checkpointing) {
+        const bool byStep = checkpoints->everySteps > 0 && step % checkpoints->everySteps == 0;
+        const bool byTime = checkpoints->everyTimedSeconds > 0.0 && timed - lastCheckpointTimed >= checkpoints->everyTimedSeconds;
+        if (byStep || byTime) saveCheckpoint();
+      }
     }
 
   } catch (const std::exception& e) {
@@ -202,13 +234,17 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
     result.stepsToResult = -1;
   }
 
+  if (st.resumes > 0)
+    result.statusMessage += " (resumed " + std::to_string(st.resumes) + (st.resumes == 1 ? " time)" : " times)");
+  result.curve = std::move(st.curve);
   result.steps = step;
   result.epochs = workload_.epochsDone();
   result.timedSeconds = timed;
-  result.evalSeconds = evalSeconds;
-  result.loggingSeconds = loggingSeconds;
-  result.communicationSeconds = comm_.allReduceMax(communication);
-  result.wallSeconds = secondsSince(wallStart) + setupSeconds;
+  result.evalSeconds = st.evalSeconds;
+  result.loggingSeconds = st.loggingSeconds;
+  result.checkpointSeconds = st.checkpointSeconds;
+  result.communicationSeconds = comm_.allReduceMax(st.communicationSeconds);
+  result.wallSeconds = wallBefore + secondsSince(wallStart) + st.setupSeconds;
   return result;
 }
 

@@ -14,6 +14,7 @@
 #include "core/optim/schedule.h"
 #include "distributed/communicator.h"
 #include "workloads/run_config.h"
+#include "workloads/trial_checkpoint.h"
 #include "workloads/trial_result.h"
 #include "workloads/workload.h"
 
@@ -41,6 +42,18 @@ class ProgressSink {
   virtual void onEval(const TrainingProgress& progress, const EvalRecord& record) = 0;
 };
 
+// Where and how often the trainer checkpoints, and whether it resumes first.
+// Checkpoints are untimed (accounted as checkpointSeconds). The cadence counts
+// timed seconds, which every rank agrees on, so all ranks checkpoint together.
+struct CheckpointPlan {
+  std::string path;                 // "": never checkpoint
+  CheckpointOrigin origin;          // stored in the checkpoint, for `gaplab run --resume`
+  int64_t everySteps = 0;           // 0: not by steps
+  double everyTimedSeconds = 0.0;   // 0: not by time
+  bool onInterrupt = true;          // checkpoint when stopped by a signal
+  bool resume = false;              // restore `path` before the first step
+};
+
 class Trainer {
  public:
   Trainer(const RunConfig& config, Workload& workload, Optimizer& optimizer, const LrSchedule& schedule,
@@ -50,7 +63,11 @@ class Trainer {
   // `stopRequested` becomes true. Never throws for divergence: it is a status.
   // `setupSeconds` (data loading and model building, done by the caller) is
   // recorded in the result.
-  TrialResult run(double setupSeconds, const std::atomic<bool>* stopRequested = nullptr);
+  // With a CheckpointPlan that resumes, training continues from the checkpoint's
+  // step with the checkpoint's timers and curve (throws CheckpointError when the
+  // checkpoint does not belong to this run).
+  TrialResult run(double setupSeconds, const std::atomic<bool>* stopRequested = nullptr,
+                  const CheckpointPlan* checkpoints = nullptr);
 
  private:
   EvalRecord evaluate(int64_t step, double timedSeconds, double wallSeconds, double trainLoss, double lr);

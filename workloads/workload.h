@@ -43,6 +43,11 @@ class Workload {
   // Steps allowed by a data budget (e.g. an exact token budget); 0: none. When
   // set, it replaces training.max_steps (single_run.cpp).
   virtual int64_t stepBudget() const { return 0; }
+  // Resume: positions the training data so that the next trainForward draws the
+  // batch an uninterrupted run draws at global step `step` (every rank its own
+  // shard of it). Batches are a pure function of (seed, step, rank), so this is
+  // the whole data state a checkpoint needs.
+  virtual void seekTrainingData(int64_t step) = 0;
 };
 
 }  // namespace gaplab

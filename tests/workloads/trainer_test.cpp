@@ -169,6 +169,7 @@ class FailingWorkload final : public Workload {
   EvalResult evaluate(EvalSplit split) override { return inner_->evaluate(split); }
   double epochsDone() const override { return inner_->epochsDone(); }
   int64_t examplesPerStep() const override { return inner_->examplesPerStep(); }
+  void seekTrainingData(int64_t step) override { inner_->seekTrainingData(step); }
 
  private:
   std::unique_ptr<Workload> inner_;

@@ -1,0 +1,383 @@
+// workloads/trial_checkpoint.cpp — see trial_checkpoint.h.
+//
+// File layout (format version 1):
+//   attributes  gaplab_checkpoint_version, trial_id, config_yaml, results_path,
+//               source_name, source_yaml, overrides (one per line), ranks, step, checksum (FNV-1a 64 of every stored float, hex),
+//               trainer_state (text, below)
+//   /values     float32 [parameters]               rank 0's parameters
+//   /states/<n> float32 [parameters]               optimizer state n
+//   /buffers    float32 [ranks, buffer elements]   each rank's buffers
+// trainer_state is one "key value" line per scalar (doubles as %a) and then
+// "curve <n>" followed by one line per evaluation.
+#include "workloads/trial_checkpoint.h"
+
+#include <hdf5.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include "core/hdf5_handle.h"
+
+namespace gaplab {
+namespace {
+
+std::string hexDouble(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%a", v);
+  return buf;
+}
+
+class Fnv1a {
+ public:
+  void add(const void* data, std::size_t bytes) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < bytes; ++i) {
+      hash_ ^= p[i];
+      hash_ *= 1099511628211ull;
+    }
+  }
+  std::string hex() const {
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016" PRIx64, hash_);
+    return buf;
+  }
+
+ private:
+  uint64_t hash_ = 1469598103934665603ull;
+};
+
+std::string serializeState(const TrainerState& s) {
+  std::ostringstream out;
+  out << "step " << s.step << "\n"
+      << "optimizer_steps " << s.optimizerSteps << "\n"
+      << "timed_seconds " << hexDouble(s.timedSeconds) << "\n"
+      << "eval_seconds " << hexDouble(s.evalSeconds) << "\n"
+      << "logging_seconds " << hexDouble(s.loggingSeconds) << "\n"
+      << "checkpoint_seconds " << hexDouble(s.checkpointSeconds) << "\n"
+      << "communication_seconds " << hexDouble(s.communicationSeconds) << "\n"
+      << "wall_seconds " << hexDouble(s.wallSeconds) << "\n"
+      << "setup_seconds " << hexDouble(s.setupSeconds) << "\n"
+      << "loss_since_eval " << hexDouble(s.lossSinceEval) << "\n"
+      << "steps_since_eval " << s.stepsSinceEval << "\n"
+      << "running_loss " << hexDouble(s.runningLoss) << "\n"
+      << "last_eval_timed " << hexDouble(s.lastEvalTimed) << "\n"
+      << "started_at_unix " << s.startedAtUnix << "\n"
+      << "resumes " << s.resumes << "\n"
+      << "curve " << s.curve.size() << "\n";
+  for (const EvalRecord& r : s.curve) {
+    out << r.step << ' ' << hexDouble(r.epoch) << ' ' << hexDouble(r.timedSeconds) << ' ' << hexDouble(r.wallSeconds)
+        << ' ' << hexDouble(r.trainLoss) << ' ' << hexDouble(r.evalTrainLoss) << ' ' << hexDouble(r.evalTrainMetric)
+        << ' ' << hexDouble(r.validationLoss) << ' ' << hexDouble(r.validationMetric) << ' '
+        << hexDouble(r.learningRate) << ' ' << r.extras.size();
+    for (const NamedMetric& m : r.extras) out << ' ' << m.name << ' ' << hexDouble(m.value);
+    out << "\n";
+  }
+  return out.str();
+}
+
+// Reads the text written by serializeState; throws CheckpointError naming `path` on any deviation.
+class StateParser {
+ public:
+  StateParser(const std::string& text, const std::string& path) : in_(text), path_(path) {}
+
+  std::string token() {
+    std::string t;
+    if (!(in_ >> t)) fail("ends early");
+    return t;
+  }
+  void expectKey(const char* key) {
+    const std::string t = token();
+    if (t != key) fail("has '" + t + "' where '" + key + "' was expected");
+  }
+  int64_t integer() {
+    const std::string t = token();
+    char* end = nullptr;
+    const long long v = std::strtoll(t.c_str(), &end, 10);
+    if (end == t.c_str() || *end != '\0') fail("has '" + t + "' where an integer was expected");
+    return v;
+  }
+  double real() {
+    const std::string t = token();
+    char* end = nullptr;
+    const double v = std::strtod(t.c_str(), &end);
+    if (end == t.c_str() || *end != '\0') fail("has '" + t + "' where a number was expected");
+    return v;
+  }
+  int64_t keyInt(const char* key) {
+    expectKey(key);
+    return integer();
+  }
+  double keyReal(const char* key) {
+    expectKey(key);
+    return real();
+  }
+  [[noreturn]] void fail(const std::string& what) const {
+    throw CheckpointError("checkpoint " + path_ + ": attribute trainer_state " + what +
+                          " (damaged file, or written by another gaplab)");
+  }
+
+ private:
+  std::istringstream in_;
+  std::string path_;
+};
+
+TrainerState parseState(const std::string& text, const std::string& path) {
+  StateParser p(text, path);
+  TrainerState s;
+  s.step = p.keyInt("step");
+  s.optimizerSteps = p.keyInt("optimizer_steps");
+  s.timedSeconds = p.keyReal("timed_seconds");
+  s.evalSeconds = p.keyReal("eval_seconds");
+  s.loggingSeconds = p.keyReal("logging_seconds");
+  s.checkpointSeconds = p.keyReal("checkpoint_seconds");
+  s.communicationSeconds = p.keyReal("communication_seconds");
+  s.wallSeconds = p.keyReal("wall_seconds");
+  s.setupSeconds = p.keyReal("setup_seconds");
+  s.lossSinceEval = p.keyReal("loss_since_eval");
+  s.stepsSinceEval = p.keyInt("steps_since_eval");
+  s.runningLoss = p.keyReal("running_loss");
+  s.lastEvalTimed = p.keyReal("last_eval_timed");
+  s.startedAtUnix = p.keyInt("started_at_unix");
+  s.resumes = p.keyInt("resumes");
+  const int64_t n = p.keyInt("curve");
+  if (n < 0) p.fail("has a negative curve length");
+  for (int64_t i = 0; i < n; ++i) {
+    EvalRecord r;
+    r.step = p.integer();
+    r.epoch = p.real();
+    r.timedSeconds = p.real();
+    r.wallSeconds = p.real();
+    r.trainLoss = p.real();
+    r.evalTrainLoss = p.real();
+    r.evalTrainMetric = p.real();
+    r.validationLoss = p.real();
+    r.validationMetric = p.real();
+    r.learningRate = p.real();
+    const int64_t extras = p.integer();
+    for (int64_t k = 0; k < extras; ++k) {
+      NamedMetric m;
+      m.name = p.token();
+      m.value = p.real();
+      r.extras.push_back(std::move(m));
+    }
+    s.curve.push_back(std::move(r));
+  }
+  return s;
+}
+
+void writeFloats(HdfId parent, const std::string& name, const float* data, hsize_t rows, hsize_t cols,
+                 const std::string& path) {
+  const int rank = cols > 0 ? 2 : 1;
+  const hsize_t dims[2] = {rows, cols};
+  HdfDataspace space(H5Screate_simple(rank, dims, nullptr), {"H5Screate_simple", path, name});
+  HdfDataset ds(H5Dcreate2(parent, name.c_str(), H5T_IEEE_F32LE, space.id(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                {"H5Dcreate2", path, name});
+  if (rows * (cols > 0 ? cols : 1) > 0)
+    hdfCheck(H5Dwrite(ds.id(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), {"H5Dwrite", path, name});
+  ds.close({"H5Dclose", path, name});
+}
+
+// Reads dataset `name` into `out` after checking it holds exactly `expected` floats.
+void readFloats(HdfId parent, const std::string& name, std::vector<float>& out, int64_t expected,
+                const std::string& path) {
+  if (H5Lexists(parent, name.c_str(), H5P_DEFAULT) <= 0)
+    throw CheckpointError("checkpoint " + path + ": dataset " + name + " is missing (damaged file?)");
+  HdfDataset ds(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), {"H5Dopen2", path, name});
+  HdfDataspace space(H5Dget_space(ds.id()), {"H5Dget_space", path, name});
+  const hssize_t n = H5Sget_simple_extent_npoints(space.id());
+  if (n != expected)
+    throw CheckpointError("checkpoint " + path + ": dataset " + name + " holds " + std::to_string(n) +
+                          " values; this model needs " + std::to_string(expected) +
+                          " (written for another model layout)");
+  out.assign(static_cast<std::size_t>(expected), 0.0f);
+  if (expected > 0)
+    hdfCheck(H5Dread(ds.id(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()), {"H5Dread", path, name});
+}
+
+std::string requireString(HdfId file, const char* name, const std::string& path) {
+  std::optional<std::string> v = hdfReadStringAttribute(file, name);
+  if (!v) throw CheckpointError("checkpoint " + path + ": attribute " + name + " is missing (damaged file?)");
+  return *v;
+}
+
+int64_t requireInt(HdfId file, const char* name, const std::string& path) {
+  std::optional<int64_t> v = hdfReadIntAttribute(file, name);
+  if (!v) throw CheckpointError("checkpoint " + path + ": attribute " + name + " is missing (damaged file?)");
+  return *v;
+}
+
+// Opens `path` for reading and checks that it is a gaplab checkpoint of this format version.
+HdfFile openChecked(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec))
+    throw CheckpointError("checkpoint " + path + " does not exist");
+  if (!hdfIsHdf5File(path))
+    throw CheckpointError("checkpoint " + path +
+                          " is not a readable HDF5 file (truncated or corrupt); delete it to start the run afresh");
+  HdfFile file;
+  try {
+    file = hdfOpenFile(path, HdfFileAccess::kReadOnly);
+  } catch (const std::exception& e) {
+    throw CheckpointError("checkpoint " + path + " cannot be opened (truncated or corrupt?): " + e.what());
+  }
+  const std::optional<int64_t> version = hdfReadIntAttribute(file.id(), TrialCheckpoint::kVersionAttribute);
+  if (!version)
+    throw CheckpointError("checkpoint " + path + " is an HDF5 file but not a gaplab checkpoint (no attribute " +
+                          TrialCheckpoint::kVersionAttribute + ")");
+  if (*version != TrialCheckpoint::kFormatVersion)
+    throw CheckpointError("checkpoint " + path + " has format version " + std::to_string(*version) +
+                          "; this gaplab reads version " + std::to_string(TrialCheckpoint::kFormatVersion) +
+                          " (resume it with the gaplab that wrote it, or delete it to start afresh)");
+  return file;
+}
+
+}  // namespace
+
+void TrialCheckpoint::save(const std::string& path, const CheckpointIdentity& identity, const CheckpointOrigin& origin,
+                           const TrainerState& state, const ParameterArena& arena, Communicator& comm) {
+  // Gather every rank's buffers into rank slots with one sum: each rank fills
+  // its own slot and zeros elsewhere, and x + 0 is exact (a -0.0 would come back
+  // as +0.0; running statistics never hold -0.0 in practice).
+  const int64_t nb = static_cast<int64_t>(arena.buffers().empty() ? 0 : arena.bufferStorage().size());
+  const int ranks = comm.size();
+  std::vector<float> allBuffers(static_cast<std::size_t>(nb * ranks), 0.0f);
+  if (nb > 0) {
+    std::memcpy(allBuffers.data() + static_cast<std::size_t>(nb) * comm.rank(), arena.bufferStorage().data(),
+                sizeof(float) * static_cast<std::size_t>(nb));
+    if (ranks > 1) comm.allReduceSum(allBuffers.data(), nb * ranks);
+  }
+  if (comm.rank() != 0) return;
+
+  hdfSilenceErrorPrinting();
+  const std::string tmp = path + ".tmp-" + std::to_string(getpid());
+  try {
+    HdfFile file = hdfCreateFile(tmp);
+    Fnv1a checksum;
+    const hsize_t n = static_cast<hsize_t>(arena.size());
+    writeFloats(file.id(), "values", arena.values(), n, 0, tmp);
+    checksum.add(arena.values(), sizeof(float) * n);
+    HdfGroup states = hdfCreateGroup(file, "states");
+    for (const auto& [name, buffer] : arena.states()) {
+      writeFloats(states.id(), name, buffer.data(), n, 0, tmp);
+      checksum.add(name.data(), name.size());
+      checksum.add(buffer.data(), sizeof(float) * n);
+    }
+    states.close({"H5Gclose", tmp, "states"});
+    writeFloats(file.id(), "buffers", allBuffers.data(), static_cast<hsize_t>(ranks), static_cast<hsize_t>(nb), tmp);
+    checksum.add(allBuffers.data(), sizeof(float) * allBuffers.size());
+
+    hdfWriteIntAttribute(file.id(), kVersionAttribute, kFormatVersion);
+    hdfWriteStringAttribute(file.id(), "trial_id", identity.trialId);
+    hdfWriteStringAttribute(file.id(), "config_yaml", identity.configYaml);
+    hdfWriteStringAttribute(file.id(), "results_path", origin.resultsPath);
+    hdfWriteStringAttribute(file.id(), "source_name", origin.sourceName);
+    hdfWriteStringAttribute(file.id(), "source_yaml", origin.sourceYaml);
+    std::string overrides;
+    for (const std::string& o : origin.overrides) overrides += o + "\n";
+    hdfWriteStringAttribute(file.id(), "overrides", overrides);
+    hdfWriteIntAttribute(file.id(), "ranks", ranks);
+    hdfWriteIntAttribute(file.id(), "step", state.step);
+    hdfWriteStringAttribute(file.id(), "trainer_state", serializeState(state));
+    hdfWriteStringAttribute(file.id(), "checksum", checksum.hex());
+    file.close({"H5Fclose", tmp, ""});
+  } catch (...) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    throw;
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    throw std::runtime_error("cannot move checkpoint " + tmp + " onto " + path + ": " + ec.message());
+  }
+}
+
+TrainerState TrialCheckpoint::load(const std::string& path, const CheckpointIdentity& expected, int rank,
+                                   ParameterArena& arena) {
+  const CheckpointInfo info = peek(path);
+  if (info.identity.trialId != expected.trialId)
+    throw CheckpointError("checkpoint " + path + " was written for another config (trial " + info.identity.trialId +
+                          "); this run's config is trial " + expected.trialId +
+                          ". Resume with the config it was written for (gaplab run --resume " + path +
+                          " reads it from the checkpoint), or pass --overwrite to start afresh");
+  if (info.identity.ranks != expected.ranks)
+    throw CheckpointError("checkpoint " + path + " was written by a run on " + std::to_string(info.identity.ranks) +
+                          " rank(s); this run has " + std::to_string(expected.ranks) +
+                          ". Exact resume needs the same rank layout (mpirun -np " +
+                          std::to_string(info.identity.ranks) + ")");
+  HdfFile file = openChecked(path);
+  try {
+    Fnv1a checksum;
+    const int64_t n = arena.size();
+    std::vector<float> values;
+    readFloats(file.id(), "values", values, n, path);
+    checksum.add(values.data(), sizeof(float) * values.size());
+
+    // Optimizer state: the stored names must be exactly the ones this optimizer uses (or none yet).
+    std::map<std::string, std::vector<float>> states;
+    HdfGroup group(H5Gopen2(file.id(), "states", H5P_DEFAULT), {"H5Gopen2", path, "states"});
+    H5G_info_t groupInfo;
+    hdfCheck(H5Gget_info(group.id(), &groupInfo), {"H5Gget_info", path, "states"});
+    std::vector<std::string> names;
+    for (hsize_t i = 0; i < groupInfo.nlinks; ++i) {
+      char name[256] = {};
+      hdfCheck(H5Lget_name_by_idx(group.id(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name - 1, H5P_DEFAULT),
+               {"H5Lget_name_by_idx", path, "states"});
+      names.emplace_back(name);
+    }
+    std::sort(names.begin(), names.end());  // std::map order, as written
+    for (const std::string& name : names) {
+      readFloats(group.id(), name, states[name], n, path);
+      checksum.add(name.data(), name.size());
+      checksum.add(states[name].data(), sizeof(float) * static_cast<std::size_t>(n));
+    }
+    const int64_t nb = static_cast<int64_t>(arena.buffers().empty() ? 0 : arena.bufferStorage().size());
+    std::vector<float> allBuffers;
+    readFloats(file.id(), "buffers", allBuffers, nb * info.identity.ranks, path);
+    checksum.add(allBuffers.data(), sizeof(float) * allBuffers.size());
+    if (checksum.hex() != requireString(file.id(), "checksum", path))
+      throw CheckpointError("checkpoint " + path + ": checksum mismatch (the file was modified or damaged)");
+    TrainerState state = parseState(requireString(file.id(), "trainer_state", path), path);
+    if (state.step != info.step)
+      throw CheckpointError("checkpoint " + path + ": attribute step " + std::to_string(info.step) +
+                            " disagrees with trainer_state step " + std::to_string(state.step));
+
+    // Everything checked: only now touch the arena.
+    std::memcpy(arena.values(), values.data(), sizeof(float) * values.size());
+    for (auto& [name, data] : states) std::memcpy(arena.state(name), data.data(), sizeof(float) * data.size());
+    if (nb > 0)
+      std::memcpy(arena.bufferStorage().data(), allBuffers.data() + static_cast<std::size_t>(nb) * rank,
+                  sizeof(float) * static_cast<std::size_t>(nb));
+    return state;
+  } catch (const CheckpointError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw CheckpointError("checkpoint " + path + " cannot be read (truncated or corrupt?): " + e.what());
+  }
+}
+
+CheckpointInfo TrialCheckpoint::peek(const std::string& path) {
+  HdfFile file = openChecked(path);
+  CheckpointInfo info;
+  info.identity.trialId = requireString(file.id(), "trial_id", path);
+  info.identity.configYaml = requireString(file.id(), "config_yaml", path);
+  info.identity.ranks = static_cast<int>(requireInt(file.id(), "ranks", path));
+  info.step = requireInt(file.id(), "step", path);
+  info.origin.resultsPath = requireString(file.id(), "results_path", path);
+  info.origin.sourceName = requireString(file.id(), "source_name", path);
+  info.origin.sourceYaml = requireString(file.id(), "source_yaml", path);
+  std::istringstream overrides(requireString(file.id(), "overrides", path));
+  for (std::string line; std::getline(overrides, line);)
+    if (!line.empty()) info.origin.overrides.push_back(line);
+  return info;
+}
+
+}  // namespace gaplab
