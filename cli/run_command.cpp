@@ -42,7 +42,8 @@ int exitCodeOf(TrialStatus status) {
   switch (status) {
     case TrialStatus::kReachedTarget: return kExitOk;
     case TrialStatus::kMaxSteps:
-    case TrialStatus::kMaxRuntime: return kExitTargetMissed;
+    case TrialStatus::kMaxRuntime:
+    case TrialStatus::kStoppedEarly: return kExitTargetMissed;
     case TrialStatus::kDiverged: return kExitDiverged;
     case TrialStatus::kInterrupted: return kExitInterrupted;
     case TrialStatus::kFailed: return kExitInternal;

@@ -80,6 +80,10 @@ struct SummaryRow {
   const char* host;
   int64_t startedAtUnix;
   const char* configYaml;
+  const char* submission;
+  int32_t study;
+  const char* parameters;
+  int32_t attempts;
   int64_t curveFirstRow;
   int64_t curveRowCount;
   int64_t evalMetricsFirstRow;
@@ -158,6 +162,10 @@ const std::vector<Column>& summaryColumns() {
       GAPLAB_COLUMN(SummaryRow, "host", host, kString),
       GAPLAB_COLUMN(SummaryRow, "started_at_unix", startedAtUnix, kInt64),
       GAPLAB_COLUMN(SummaryRow, "config_yaml", configYaml, kString),
+      GAPLAB_COLUMN(SummaryRow, "submission", submission, kString),
+      GAPLAB_COLUMN(SummaryRow, "study", study, kInt32),
+      GAPLAB_COLUMN(SummaryRow, "parameters", parameters, kString),
+      GAPLAB_COLUMN(SummaryRow, "attempts", attempts, kInt32),
       GAPLAB_COLUMN(SummaryRow, "curve_first_row", curveFirstRow, kInt64),
       GAPLAB_COLUMN(SummaryRow, "curve_row_count", curveRowCount, kInt64),
       GAPLAB_COLUMN(SummaryRow, "eval_metrics_first_row", evalMetricsFirstRow, kInt64),
@@ -418,6 +426,10 @@ SummaryRow summaryRow(const TrialResult& result, const std::string& status, cons
   row.host = result.host.c_str();
   row.startedAtUnix = result.startedAtUnix;
   row.configYaml = result.configYaml.c_str();
+  row.submission = result.submission.c_str();
+  row.study = result.study;
+  row.parameters = result.parameters.c_str();
+  row.attempts = result.attempts;
   row.curveFirstRow = curveFirstRow;
   row.curveRowCount = static_cast<int64_t>(result.curve.size());
   row.evalMetricsFirstRow = evalMetricsFirstRow;
@@ -619,6 +631,10 @@ std::vector<TrialResult> readFile(const std::string& path, ReadAccess& access) {
     result.ranks = row.ranks;
     result.parameterCount = row.parameterCount;
     result.startedAtUnix = row.startedAtUnix;
+    result.submission = text(row.submission);
+    result.study = row.study;
+    result.parameters = text(row.parameters);
+    result.attempts = row.attempts;
     result.curve.reserve(static_cast<size_t>(row.curveRowCount));
     for (int64_t r = row.curveFirstRow; r < row.curveFirstRow + row.curveRowCount; ++r) {
       const CurveRow& curve = curveRows[static_cast<size_t>(r)];

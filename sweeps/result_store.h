@@ -51,8 +51,10 @@ class ResultStore {
   // Stored in the file attribute `gaplab_schema_version`. Bump it whenever a
   // column is added, removed, renamed or changes meaning (docs/results-schema.md).
   // Version 2 added /eval_metrics (EvalRecord::extras) and the summary columns
-  // eval_metrics_first_row and eval_metrics_row_count.
-  static constexpr int kSchemaVersion = 2;
+  // eval_metrics_first_row and eval_metrics_row_count. Version 3 added the
+  // sweep columns submission, study, parameters and attempts, the status
+  // stopped_early, and the file attributes gaplab_sweep_id / gaplab_sweep_yaml.
+  static constexpr int kSchemaVersion = 3;
   static constexpr const char* kSchemaVersionAttribute = "gaplab_schema_version";
   static constexpr const char* kSummaryDataset = "summary";
   static constexpr const char* kCurvesDataset = "curves";

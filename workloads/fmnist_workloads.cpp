@@ -165,7 +165,17 @@ std::unique_ptr<Workload> makeCnnWorkload(WorkloadContext& ctx) {
 
 void registerFashionMnistWorkloads(WorkloadRegistry& registry) {
   registry.add({"fmnist_mlp", "Fashion-MNIST, MLP 784-1024-1024-10 with BatchNorm and ReLU",
-                std::string(kCommonDefaults) + kMlpDefaults, "accuracy", makeMlpWorkload});
+                std::string(kCommonDefaults) + kMlpDefaults, "accuracy", makeMlpWorkload,
+                [](const RunConfig& run, const ConfigSection& root) {
+                  // 6 x weights x examples: forward 2 flops per weight, backward 4.
+                  double weights = 0.0, in = 784.0;
+                  for (int64_t w : root.section("model").getIntList("widths", {1024, 1024})) {
+                    weights += in * static_cast<double>(w);
+                    in = static_cast<double>(w);
+                  }
+                  weights += in * 10.0;
+                  return 6.0 * weights * static_cast<double>(run.training.batchSize);
+                }});
   registry.add({"fmnist_cnn", "Fashion-MNIST, convnet: 2x (conv3x3 + BatchNorm + ReLU + maxpool), FC 128",
                 std::string(kCommonDefaults) + kCnnDefaults, "accuracy", makeCnnWorkload});
 }

@@ -13,16 +13,18 @@ std::string toString(TrialStatus status) {
     case TrialStatus::kDiverged: return "diverged";
     case TrialStatus::kFailed: return "failed";
     case TrialStatus::kInterrupted: return "interrupted";
+    case TrialStatus::kStoppedEarly: return "stopped_early";
   }
   return "failed";
 }
 
 TrialStatus trialStatusFromString(const std::string& text) {
   for (TrialStatus s : {TrialStatus::kReachedTarget, TrialStatus::kMaxSteps, TrialStatus::kMaxRuntime,
-                        TrialStatus::kDiverged, TrialStatus::kFailed, TrialStatus::kInterrupted})
+                        TrialStatus::kDiverged, TrialStatus::kFailed, TrialStatus::kInterrupted,
+                        TrialStatus::kStoppedEarly})
     if (toString(s) == text) return s;
   throw std::invalid_argument("unknown trial status '" + text +
-                              "' (expected reached_target, max_steps, max_runtime, diverged, failed or interrupted)");
+                              "' (expected reached_target, max_steps, max_runtime, diverged, failed, interrupted or stopped_early)");
 }
 
 }  // namespace gaplab

@@ -19,6 +19,7 @@ enum class TrialStatus {
   kDiverged,        // loss became NaN/inf
   kFailed,          // an exception other than divergence
   kInterrupted,     // stopped by a signal (SIGINT/SIGTERM)
+  kStoppedEarly,    // stopped by the sweep's early-stopping rule (ASHA)
 };
 std::string toString(TrialStatus status);
 TrialStatus trialStatusFromString(const std::string& text);  // throws on unknown text
@@ -82,6 +83,12 @@ struct TrialResult {
   int ranks = 1;
   int64_t parameterCount = 0;
   int64_t startedAtUnix = 0;
+
+  // Sweep bookkeeping (empty / 0 / 1 for a plain `gaplab run`).
+  std::string submission;    // the sweep's submission (training algorithm) name
+  int study = 0;             // AlgoPerf study index
+  std::string parameters;    // the sampled values, "key=value; key=value"
+  int attempts = 1;          // runs it took (retries after transient failures)
 
   std::vector<EvalRecord> curve;
 

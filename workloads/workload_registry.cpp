@@ -10,6 +10,7 @@ WorkloadRegistry& WorkloadRegistry::instance() {
     auto* r = new WorkloadRegistry();
     registerFashionMnistWorkloads(*r);
     registerLanguageModelWorkloads(*r);
+    registerNoopWorkload(*r);
     return r;
   }();
   return *registry;
@@ -29,6 +30,12 @@ const WorkloadEntry& WorkloadRegistry::get(const std::string& name) const {
     throw std::invalid_argument("unknown workload '" + name + "'; registered: " + list);
   }
   return it->second;
+}
+
+double estimateTrialCost(const WorkloadEntry& entry, const RunConfig& run, const ConfigSection& root) {
+  const double perStep = entry.estimateStepCost ? entry.estimateStepCost(run, root)
+                                                : static_cast<double>(run.training.batchSize);
+  return perStep * static_cast<double>(run.training.maxSteps);
 }
 
 std::vector<std::string> WorkloadRegistry::names() const {

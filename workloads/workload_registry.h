@@ -40,6 +40,11 @@ struct WorkloadEntry {
   std::string defaultsYaml;  // every default of the workload, incl. target and budget
   std::string metric;        // the workload's validation metric, e.g. "accuracy", "bits_per_byte"
   WorkloadFactory factory;
+  // Optional: the relative cost of one training step of this config (about
+  // 6 x parameters x examples for dense models), so that a sweep can start the
+  // longest trials first. Reads keys from `root` without building anything.
+  // Absent: the batch size.
+  std::function<double(const RunConfig&, const ConfigSection& root)> estimateStepCost;
   YAML::Node defaults() const { return YAML::Load(defaultsYaml); }
 };
 
@@ -57,5 +62,9 @@ class WorkloadRegistry {
 // Register the built-in workloads; instance() calls them once.
 void registerFashionMnistWorkloads(WorkloadRegistry& registry);    // fmnist_mlp, fmnist_cnn
 void registerLanguageModelWorkloads(WorkloadRegistry& registry);   // lm, moe_lm
+void registerNoopWorkload(WorkloadRegistry& registry);             // noop (scheduler tests and benchmarks)
+
+// The estimated cost of a whole trial: training.max_steps x the entry's step cost.
+double estimateTrialCost(const WorkloadEntry& entry, const RunConfig& run, const ConfigSection& root);
 
 }  // namespace gaplab
