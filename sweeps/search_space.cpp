@@ -83,7 +83,8 @@ std::string valueText(const Dimension& dim, double u) {
       return exactNumberText(std::max(v, dim.low));
     }
     case DimensionKind::kLogUniform: {
-      const double v = std::exp(std::log(dim.low) + u * (std::log(dim.high) - std::log(dim.low)));
+      // low * exp(u log(high/low)), as AlgoPerf: u = 0 gives exactly low.
+      const double v = dim.low * std::exp(u * std::log(dim.high / dim.low));
       return exactNumberText(std::clamp(v, dim.low, dim.high));
     }
     case DimensionKind::kInt: return std::to_string(dim.intLow + cellIndex(u, dim.cardinality()));
