@@ -39,6 +39,8 @@ class MpiCommunicator final : public Communicator {
   double allReduceMax(double value) override;
   double allReduceSum(double value) override;
   void barrier() override;
+  // The duplicated communicator, for point-to-point messaging on the same ranks.
+  MPI_Comm handle() const { return comm_; }
 
  private:
   MPI_Comm comm_ = MPI_COMM_NULL;

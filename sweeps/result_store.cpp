@@ -834,7 +834,7 @@ void ResultStore::loadTrialIds() {
 
 bool ResultStore::contains(const std::string& trialId) const { return trialIds_.count(trialId) > 0; }
 
-void ResultStore::append(const TrialResult& result) {
+void ResultStore::append(const TrialResult& result, FlushMode flush) {
   hdfSilenceErrorPrinting();
   if (state_ != State::kOpen)
     throw std::logic_error("ResultStore::append: results file '" + path_ + "' is already committed");
@@ -869,11 +869,51 @@ void ResultStore::append(const TrialResult& result) {
       compoundType(summaryColumns(), sizeof(SummaryRow), TypeTarget::kMemory, writePath_, kSummaryObject);
   writeRows(summary_.id(), summaryType.id(), summaryRows_, &row, 1, writePath_, kSummaryObject);
 
-  hdfCheck(H5Fflush(file_.id(), H5F_SCOPE_LOCAL), {"H5Fflush", writePath_, ""});
+  if (flush == FlushMode::kNow) hdfCheck(H5Fflush(file_.id(), H5F_SCOPE_LOCAL), {"H5Fflush", writePath_, ""});
   curveRows_ += static_cast<int64_t>(curveRows.size());
   evalMetricRows_ += static_cast<int64_t>(metricRows.size());
   summaryRows_ += 1;
   trialIds_.insert(result.trialId);
+}
+
+void ResultStore::flush() {
+  hdfSilenceErrorPrinting();
+  if (state_ != State::kOpen) return;
+  hdfCheck(H5Fflush(file_.id(), H5F_SCOPE_LOCAL), {"H5Fflush", writePath_, ""});
+}
+
+void ResultStore::setAttribute(const std::string& name, const std::string& value) {
+  hdfSilenceErrorPrinting();
+  if (state_ != State::kOpen)
+    throw std::logic_error("ResultStore::setAttribute: results file '" + path_ + "' is already committed");
+  hdfWriteStringAttribute(file_.id(), name, value);
+}
+
+std::optional<std::string> ResultStore::readAttribute(const std::string& path, const std::string& name) {
+  hdfSilenceErrorPrinting();
+  checkIsHdf5File(path);
+  ReadAccess access = ReadAccess::kPlain;
+  HdfFile file = openForReading(path, access);
+  checkSchemaVersion(file.id(), path);
+  return hdfReadStringAttribute(file.id(), name);
+}
+
+void ResultStore::clearWriterMark(const std::string& path) {
+  hdfSilenceErrorPrinting();
+  checkIsHdf5File(path);
+  HdfPropertyList access = latestFormatAccess(path);
+  // The file-access property h5clear sets; public through H5Pset since HDF5 1.10.
+  hbool_t clear = true;
+  if (H5Pset(access.id(), "clear_status_flags", &clear) < 0) {
+    hdfTakeErrorStack();
+    return;  // an HDF5 without the property: openForAppend will explain what to do
+  }
+  hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDWR, access.id());
+  if (id < 0) {
+    hdfTakeErrorStack();
+    return;
+  }
+  H5Fclose(id);
 }
 
 void ResultStore::commit() {

@@ -31,6 +31,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -45,6 +46,11 @@ enum class OverwriteMode { kFail, kOverwrite };
 // How openForAppend shares the file: kExclusive locks out every other process
 // until the store closes; kSwmr lets readers open it concurrently (HDF5 SWMR).
 enum class AppendMode { kExclusive, kSwmr };
+
+// Whether append() flushes at once (the trial is durable when it returns) or
+// leaves it to the next flush() (a sweep coordinator flushes once per batch of
+// results that arrived together, which keeps thousands of trials per second cheap).
+enum class FlushMode { kNow, kDeferred };
 
 class ResultStore {
  public:
@@ -96,7 +102,20 @@ class ResultStore {
   // Throws when the store is committed, the trial id is already in the file, or
   // two evaluations share a step while one of them has extras (an eval-metrics
   // row finds its evaluation by step, so those could not be told apart).
-  void append(const TrialResult& result);
+  void append(const TrialResult& result, FlushMode flush = FlushMode::kNow);
+  // Makes every appended row durable (H5Fflush).
+  void flush();
+
+  // File attributes (strings), e.g. the sweep's identity. Written in place.
+  void setAttribute(const std::string& name, const std::string& value);
+  // A string attribute of the file at `path` (nullopt when absent). Opens it
+  // read-only, as a SWMR reader when a writer holds it. Throws naming the path
+  // when it is not a readable HDF5 file.
+  static std::optional<std::string> readAttribute(const std::string& path, const std::string& name);
+  // Clears the "open for write" mark a killed writer leaves (what `h5clear -s`
+  // does), so that a rerun of the sweep can append again. Only call it when no
+  // writer can be running (the sweep's coordinator, at start).
+  static void clearWriterMark(const std::string& path);
 
   // True when a summary row with this trial id was written (or was in the file).
   bool contains(const std::string& trialId) const;

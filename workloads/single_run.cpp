@@ -32,7 +32,8 @@ PreparedRun prepareRunFromText(const std::string& yaml, const std::string& sourc
 }
 
 TrialResult executeRun(PreparedRun& run, Communicator& comm, ProgressSink* progress,
-                       const std::atomic<bool>* stopRequested, const CheckpointPlan* checkpoints) {
+                       const std::atomic<bool>* stopRequested, const CheckpointPlan* checkpoints,
+                       TrialMonitor* monitor) {
   const auto t0 = std::chrono::steady_clock::now();
   setComputeThreads(run.config.threads);
   const WorkloadEntry& entry = WorkloadRegistry::instance().get(run.config.workload);
@@ -59,6 +60,7 @@ TrialResult executeRun(PreparedRun& run, Communicator& comm, ProgressSink* progr
   std::unique_ptr<LrSchedule> schedule = makeSchedule(run.config.schedule, run.config.optimizer.learningRate);
   const double setup = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   Trainer trainer(run.config, *workload, *optimizer, *schedule, comm, progress);
+  trainer.setMonitor(monitor);
   TrialResult result = trainer.run(setup, stopRequested, checkpoints);
   workload.reset();
   releaseCachedHostMemory();  // the next trial of a sweep may use entirely different shapes

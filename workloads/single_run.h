@@ -36,7 +36,8 @@ PreparedRun prepareRunFromText(const std::string& yaml, const std::string& sourc
 // where to checkpoint and whether to resume (CheckpointError when the
 // checkpoint belongs to another config or rank layout).
 TrialResult executeRun(PreparedRun& run, Communicator& comm, ProgressSink* progress,
-                       const std::atomic<bool>* stopRequested, const CheckpointPlan* checkpoints = nullptr);
+                       const std::atomic<bool>* stopRequested, const CheckpointPlan* checkpoints = nullptr,
+                       TrialMonitor* monitor = nullptr);
 
 // Sets the OpenMP and Eigen thread counts used by every CPU op.
 void setComputeThreads(int threads);

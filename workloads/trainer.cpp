@@ -136,6 +136,11 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
                              " at step " + std::to_string(step);
       stop = true;
     }
+    if (!stop && monitor_ && !monitor_->shouldContinue(rec)) {
+      result.status = TrialStatus::kStoppedEarly;
+      result.statusMessage = "stopped early at step " + std::to_string(step) + " by the sweep's early-stopping rule";
+      stop = true;
+    }
   };
 
   // The ranks of a trial must take the same branch every step: a local

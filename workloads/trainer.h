@@ -54,6 +54,15 @@ struct CheckpointPlan {
   bool resume = false;              // restore `path` before the first step
 };
 
+// Asked after every evaluation whether the trial should go on (early stopping
+// such as ASHA). Called on every rank of the trial with the same record; it
+// must give every rank the same answer.
+class TrialMonitor {
+ public:
+  virtual ~TrialMonitor() = default;
+  virtual bool shouldContinue(const EvalRecord& record) = 0;
+};
+
 class Trainer {
  public:
   Trainer(const RunConfig& config, Workload& workload, Optimizer& optimizer, const LrSchedule& schedule,
@@ -68,6 +77,8 @@ class Trainer {
   // checkpoint does not belong to this run).
   TrialResult run(double setupSeconds, const std::atomic<bool>* stopRequested = nullptr,
                   const CheckpointPlan* checkpoints = nullptr);
+  // Early stopping: a `false` from the monitor ends the trial as kStoppedEarly.
+  void setMonitor(TrialMonitor* monitor) { monitor_ = monitor; }
 
  private:
   EvalRecord evaluate(int64_t step, double timedSeconds, double wallSeconds, double trainLoss, double lr);
@@ -79,6 +90,7 @@ class Trainer {
   const LrSchedule& schedule_;
   Communicator& comm_;
   ProgressSink* progress_;
+  TrialMonitor* monitor_ = nullptr;
 };
 
 }  // namespace gaplab

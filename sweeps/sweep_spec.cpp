@@ -1,0 +1,173 @@
+// sweeps/sweep_spec.cpp — see sweep_spec.h.
+#include "sweeps/sweep_spec.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "workloads/run_config.h"
+#include "workloads/single_run.h"
+
+namespace gaplab {
+namespace {
+
+std::string readFile(const std::string& path, const std::string& where) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(where + ": cannot read '" + path + "' (missing or not readable)");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The YAML text of a value as `--set key=<text>` reads it back (lists in flow style).
+std::string inlineYaml(const YAML::Node& node) {
+  if (!node.IsDefined() || node.IsNull()) return "";
+  YAML::Emitter out;
+  out << YAML::Flow << node;
+  return out.c_str();
+}
+
+// A `set:` mapping of dotted keys to scalars or lists, as "key=value" overrides.
+std::vector<std::string> readOverrides(const ConfigSection& parent, const YAML::Node& parentNode) {
+  std::vector<std::string> out;
+  const YAML::Node set = parentNode.IsMap() ? parentNode["set"] : YAML::Node();
+  if (!set || set.IsNull()) return out;
+  const ConfigSection section = parent.section("set");  // fails unless a mapping
+  for (const auto& kv : set) {
+    const std::string key = kv.first.Scalar();
+    if (kv.second.IsMap())
+      section.fail(key, "a mapping", "a scalar or a list; write nested keys dotted, e.g. set: {training.batch_size: 256}");
+    if (kv.second.IsSequence()) section.getStringList(key, {});  // marks the key read
+    else section.getString(key, "");
+    out.push_back(key + "=" + inlineYaml(kv.second));
+  }
+  return out;
+}
+
+std::string fnv1a(const std::string& text) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+}  // namespace
+
+const char* sweepObjectiveName(SweepObjective objective) {
+  switch (objective) {
+    case SweepObjective::kTimeToResult: return "time_to_result";
+    case SweepObjective::kFinalValidationMetric: return "final_validation_metric";
+    case SweepObjective::kFinalValidationLoss: return "final_validation_loss";
+  }
+  return "time_to_result";
+}
+
+SweepSpec SweepSpec::load(const std::string& path) {
+  SweepSpec spec;
+  spec.path = path;
+  spec.definitionYaml = readFile(path, path);
+  ConfigDocument doc = ConfigDocument::parse(spec.definitionYaml, path);
+  const YAML::Node rootNode = YAML::Load(spec.definitionYaml);
+  if (!rootNode.IsMap()) throw ConfigError(path + ": expected a mapping of sweep keys (see docs/sweeps.md)");
+  ConfigSection root = doc.root();
+
+  spec.name = root.getString("name", std::filesystem::path(path).stem().string());
+  if (!root.has("base")) root.fail("base", "missing", "the run config every trial starts from, e.g. base: fmnist_mlp.yaml");
+  const std::string base = root.getString("base", "");
+  const std::filesystem::path basePath = std::filesystem::path(base).is_absolute()
+                                             ? std::filesystem::path(base)
+                                             : std::filesystem::path(path).parent_path() / base;
+  spec.basePath = basePath.lexically_normal().string();
+  spec.baseYaml = readFile(spec.basePath, root.where("base"));
+  spec.overrides = readOverrides(root, rootNode);
+
+  const std::string samplerName = root.getString("sampler", "halton");
+  try {
+    spec.sampler = parseSamplerKind(samplerName);
+  } catch (const std::exception& e) {
+    throw ConfigError(root.where("sampler") + ": " + e.what());
+  }
+  spec.samplerSeed = static_cast<uint64_t>(root.getInt("sampler_seed", 0, Range::atLeast(0)));
+  spec.trials = root.getInt("trials", spec.sampler == SamplerKind::kGrid ? 1 : 8, Range::between(1, 1000000));
+  spec.studies = static_cast<int>(root.getInt("studies", 1, Range::between(1, 1000)));
+  spec.seed = static_cast<uint64_t>(root.getInt("seed", 0, Range::atLeast(0)));
+  const std::string objective = root.getChoice("objective", "time_to_result",
+                                               {"time_to_result", "final_validation_metric", "final_validation_loss"});
+  spec.objective = objective == "time_to_result"            ? SweepObjective::kTimeToResult
+                   : objective == "final_validation_metric" ? SweepObjective::kFinalValidationMetric
+                                                            : SweepObjective::kFinalValidationLoss;
+  spec.ranksPerTrial = static_cast<int>(root.getInt("ranks_per_trial", 1, Range::between(1, 4096)));
+  spec.threadsPerRank = static_cast<int>(root.getInt("threads_per_rank", 0, Range::between(0, 256)));
+  spec.maxRetries = static_cast<int>(root.getInt("max_retries", 1, Range::between(0, 100)));
+  spec.checkpointEverySeconds = root.getDouble("checkpoint_every_s", 60.0, Range::atLeast(0));
+
+  // The base config must itself be valid with the sweep's overrides: fail here, not in every trial.
+  RunConfig baseConfig;
+  try {
+    PreparedRun baseRun = prepareRunFromText(spec.baseYaml, spec.basePath, spec.overrides);
+    baseConfig = baseRun.config;
+  } catch (const ConfigError& e) {
+    throw ConfigError(std::string(e.what()) + " (in the base config of sweep " + path + ")");
+  }
+  spec.workload = baseConfig.workload;
+
+  const YAML::Node submissionsNode = rootNode["submissions"];
+  if (submissionsNode && !submissionsNode.IsNull()) {
+    if (!submissionsNode.IsMap() || submissionsNode.size() == 0)
+      root.fail("submissions", "not a non-empty mapping", "submission names mapping to {set: ..., space: ...}");
+    if (rootNode["space"] || rootNode["derived"])
+      root.fail("space", "top-level space next to submissions", "a space inside each submission");
+    const ConfigSection subs = root.section("submissions");
+    for (const auto& kv : submissionsNode) {
+      SubmissionSpec sub;
+      sub.name = kv.first.Scalar();
+      const ConfigSection section = subs.section(sub.name);
+      sub.overrides = readOverrides(section, kv.second);
+      sub.space = SearchSpace::parse(section, kv.second);
+      spec.submissions.push_back(std::move(sub));
+    }
+  } else {
+    SubmissionSpec sub;
+    sub.name = "default";
+    sub.space = SearchSpace::parse(root, rootNode);
+    spec.submissions.push_back(std::move(sub));
+  }
+  for (const SubmissionSpec& sub : spec.submissions) {
+    const std::string where = submissionsNode ? root.section("submissions").where(sub.name) : path;
+    if (spec.sampler != SamplerKind::kGrid && sub.space.sampledDimensions() == 0)
+      throw ConfigError(where + ": the search space has nothing to sample for sampler '" + samplerName +
+                        "'; expected at least one choice, uniform, log_uniform or int dimension under space: "
+                        "(or sampler: grid for grid values only)");
+    if (spec.sampler == SamplerKind::kGrid && sub.space.empty() && spec.submissions.size() == 1 &&
+        spec.studies == 1)
+      throw ConfigError(where + ": the search space is empty; expected at least one dimension under space:");
+    if (spec.sampler == SamplerKind::kGrid) (void)sub.space.enumerateAll();  // uniform dims fail here, with their line
+  }
+
+  const AshaDirection direction = baseConfig.target.direction == TargetDirection::kAtLeast ? AshaDirection::kMaximize
+                                                                                          : AshaDirection::kMinimize;
+  spec.asha = parseAshaConfig(root, direction);
+  doc.checkUnknownKeys();
+
+  // The sweep's identity: everything that decides which trials exist and what they train.
+  std::ostringstream identity;
+  identity << spec.baseYaml << "\n--\n" << spec.workload << "\n";
+  for (const auto& o : spec.overrides) identity << o << "\n";
+  identity << samplerKindName(spec.sampler) << " " << spec.samplerSeed << " " << spec.trials << " " << spec.studies
+           << " " << spec.seed << "\n";
+  for (const SubmissionSpec& sub : spec.submissions) {
+    identity << "submission " << sub.name << "\n";
+    for (const auto& o : sub.overrides) identity << o << "\n";
+    identity << inlineYaml(submissionsNode ? submissionsNode[sub.name]["space"] : rootNode["space"]) << "\n";
+    identity << inlineYaml(submissionsNode ? submissionsNode[sub.name]["derived"] : rootNode["derived"]) << "\n";
+  }
+  spec.sweepId = fnv1a(identity.str());
+  return spec;
+}
+
+}  // namespace gaplab
