@@ -5,6 +5,7 @@
 #include <cmath>
 #include <deque>
 #include <limits>
+#include <numbers>
 #include <stdexcept>
 
 #include "core/rng.h"
@@ -131,7 +132,7 @@ double expectedImprovement(double mean, double sd, double best, double xi) {
   if (!(sd > 0.0)) return std::max(gain, 0.0);
   const double z = gain / sd;
   const double cdf = 0.5 * std::erfc(-z / std::sqrt(2.0));
-  const double pdf = std::exp(-0.5 * z * z) / std::sqrt(2.0 * M_PI);
+  const double pdf = std::exp(-0.5 * z * z) / std::sqrt(2.0 * std::numbers::pi);
   return std::max(gain * cdf + sd * pdf, 0.0);
 }
 

@@ -187,7 +187,7 @@ SearchSpace SearchSpace::parse(const ConfigSection& sweep, const YAML::Node& swe
           if (!parseInteger(lowText, dim.intLow) || !parseInteger(highText, dim.intHigh))
             fail("int bounds must be integers, got " + listText(list));
           if (dim.intLow >= dim.intHigh) fail("int bounds need low < high, got " + listText(list));
-          if (dim.intHigh - dim.intLow < 0 || dim.intHigh - dim.intLow > (int64_t{1} << 52))
+          if (static_cast<double>(dim.intHigh) - static_cast<double>(dim.intLow) > 0x1.0p52)  // no overflow, exact cells
             fail("int range is too wide, got " + listText(list));
         } else {
           if (!parseNumber(lowText, dim.low) || !parseNumber(highText, dim.high))

@@ -10,7 +10,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cmath>
 #include <numeric>
 #include <set>
@@ -224,8 +223,7 @@ TEST(BayesSampler, BeatsRandomSearchOnBranin) {
     for (int i = 0; i < kBudget; ++i) randomBest = std::min(randomBest, branin(random.point(i)));
     randomMean += randomBest / kSeeds;
   }
-  std::printf("bayes %g random %g\n", bayesMean, randomMean);
-  EXPECT_LT(bayesMean, 0.6) << "random search reached " << randomMean;
+  EXPECT_LT(bayesMean, 0.6) << "random search reached " << randomMean;  // measured: 0.45 vs 1.20
   EXPECT_LT(bayesMean, randomMean);
 }
 
@@ -243,7 +241,7 @@ TEST(BayesSampler, InitialDesignPendingPointsAndFailures) {
   EXPECT_EQ(s.propose(done, {}), first);  // deterministic
   // Constant liar: a group that asks while `first` runs gets a different point.
   const std::vector<double> second = s.propose(done, {first});
-  EXPECT_GT(std::hypot(second[0] - first[0], second[1] - first[1]), 1e-3);
+  EXPECT_GT(std::hypot(second[0] - first[0], second[1] - first[1]), 0.05);
 
   // Failed trials (+inf) do not break the fit; with fewer than two successes the
   // Halton design goes on.
