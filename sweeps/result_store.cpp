@@ -84,6 +84,7 @@ struct SummaryRow {
   int32_t study;
   const char* parameters;
   int32_t attempts;
+  const char* samplePoint;
   int64_t curveFirstRow;
   int64_t curveRowCount;
   int64_t evalMetricsFirstRow;
@@ -166,6 +167,7 @@ const std::vector<Column>& summaryColumns() {
       GAPLAB_COLUMN(SummaryRow, "study", study, kInt32),
       GAPLAB_COLUMN(SummaryRow, "parameters", parameters, kString),
       GAPLAB_COLUMN(SummaryRow, "attempts", attempts, kInt32),
+      GAPLAB_COLUMN(SummaryRow, "sample_point", samplePoint, kString),
       GAPLAB_COLUMN(SummaryRow, "curve_first_row", curveFirstRow, kInt64),
       GAPLAB_COLUMN(SummaryRow, "curve_row_count", curveRowCount, kInt64),
       GAPLAB_COLUMN(SummaryRow, "eval_metrics_first_row", evalMetricsFirstRow, kInt64),
@@ -430,6 +432,7 @@ SummaryRow summaryRow(const TrialResult& result, const std::string& status, cons
   row.study = result.study;
   row.parameters = result.parameters.c_str();
   row.attempts = result.attempts;
+  row.samplePoint = result.samplePoint.c_str();
   row.curveFirstRow = curveFirstRow;
   row.curveRowCount = static_cast<int64_t>(result.curve.size());
   row.evalMetricsFirstRow = evalMetricsFirstRow;
@@ -635,6 +638,7 @@ std::vector<TrialResult> readFile(const std::string& path, ReadAccess& access) {
     result.study = row.study;
     result.parameters = text(row.parameters);
     result.attempts = row.attempts;
+    result.samplePoint = text(row.samplePoint);
     result.curve.reserve(static_cast<size_t>(row.curveRowCount));
     for (int64_t r = row.curveFirstRow; r < row.curveFirstRow + row.curveRowCount; ++r) {
       const CurveRow& curve = curveRows[static_cast<size_t>(r)];

@@ -89,6 +89,7 @@ struct TrialResult {
   int study = 0;             // AlgoPerf study index
   std::string parameters;    // the sampled values, "key=value; key=value"
   int attempts = 1;          // runs it took (retries after transient failures)
+  std::string samplePoint;   // the sampler's unit-cube point, %a-encoded and comma-separated (bayes resumes from it)
 
   std::vector<EvalRecord> curve;
 

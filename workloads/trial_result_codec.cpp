@@ -121,6 +121,7 @@ std::string encodeTrialResult(const TrialResult& r) {
   out.put(r.checkpointSeconds).put(r.communicationSeconds).put(r.wallSeconds);
   out.put(r.host).put(static_cast<int64_t>(r.ranks)).put(r.parameterCount).put(r.startedAtUnix);
   out.put(r.submission).put(static_cast<int64_t>(r.study)).put(r.parameters).put(static_cast<int64_t>(r.attempts));
+  out.put(r.samplePoint);
   encodeCurve(out, r.curve);
   return out.text();
 }
@@ -159,6 +160,7 @@ TrialResult decodeTrialResult(const std::string& text, const std::string& what) 
   r.study = static_cast<int>(in.getInt());
   r.parameters = in.getString();
   r.attempts = static_cast<int>(in.getInt());
+  r.samplePoint = in.getString();
   r.curve = decodeCurve(in);
   if (!in.atEnd()) throw std::runtime_error(what + ": trailing data after the trial result");
   return r;
