@@ -31,4 +31,13 @@ int benchCommand(const BenchOptions& options);
 
 int summaryCommand(const std::string& resultsPath);
 
+struct SweepOptions {
+  std::string sweepPath;
+  std::string outPath;            // empty: results/<sweep name>.h5
+  bool append = false;            // add to a results file of another sweep
+  bool dryRun = false;
+  std::string progress = "auto";
+};
+int sweepCommand(const SweepOptions& options);
+
 }  // namespace gaplab::cli

@@ -40,6 +40,15 @@ int main(int argc, char** argv) {
   benchCmd->add_option("--threads", bench.threads, "CPU threads")->check(CLI::Range(1, 256));
   benchCmd->add_option("--case", bench.cases, "Only these cases (repeatable)");
 
+  SweepOptions sweep;
+  CLI::App* sweepCmd = app.add_subcommand("sweep", "Run a hyperparameter sweep over every rank (mpirun/srun), results in one HDF5 file");
+  sweepCmd->add_option("sweep", sweep.sweepPath, "Sweep YAML (see examples/sweep_quick.yaml and docs/sweeps.md)")->required();
+  sweepCmd->add_option("--out", sweep.outPath, "Results file (default: results/<sweep name>.h5); rerunning continues it");
+  sweepCmd->add_flag("--append", sweep.append, "Add this sweep's trials to a results file that holds another sweep");
+  sweepCmd->add_flag("--dry-run", sweep.dryRun, "Print the trials it would run, with ids and estimated costs, and stop");
+  sweepCmd->add_option("--progress", sweep.progress, "Progress display: auto, live, log or quiet")
+      ->check(CLI::IsMember({"auto", "live", "log", "quiet"}));
+
   std::string summaryPath;
   CLI::App* summaryCmd = app.add_subcommand("summary", "Print the trials of a results file as a table");
   summaryCmd->add_option("results", summaryPath, "HDF5 results file")->required();
@@ -56,6 +65,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("workloads")) return workloadsCommand();
     if (benchCmd->parsed()) return benchCommand(bench);
     if (summaryCmd->parsed()) return summaryCommand(summaryPath);
+    if (sweepCmd->parsed()) return sweepCommand(sweep);
   } catch (const gaplab::ConfigError& e) {
     std::fprintf(stderr, "gaplab: config error: %s\n", e.what());
     return kExitUsage;

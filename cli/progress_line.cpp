@@ -1,21 +1,15 @@
 // cli/progress_line.cpp — see progress_line.h.
 #include "cli/progress_line.h"
 
+#include "cli/format_duration.h"
+
+#include <unistd.h>
+
 #include <algorithm>
 #include <string>
 
 namespace gaplab::cli {
 namespace {
-
-std::string formatDuration(double s) {
-  char buf[32];
-  if (!(s >= 0) || s > 1e7) return "--";
-  const int total = static_cast<int>(s + 0.5);
-  if (total >= 3600) std::snprintf(buf, sizeof buf, "%dh%02dm", total / 3600, total / 60 % 60);
-  else if (total >= 60) std::snprintf(buf, sizeof buf, "%dm%02ds", total / 60, total % 60);
-  else std::snprintf(buf, sizeof buf, "%.1fs", s);
-  return buf;
-}
 
 // Time left until the first budget (steps or timed seconds) runs out.
 double etaSeconds(const TrainingProgress& p) {
@@ -34,6 +28,13 @@ std::string metricLabel(const std::string& metric) {
 }
 
 }  // namespace
+
+ProgressStyle parseProgressStyle(const std::string& mode) {
+  if (mode == "live") return ProgressStyle::kLiveLine;
+  if (mode == "log") return ProgressStyle::kLogLines;
+  if (mode == "quiet") return ProgressStyle::kQuiet;
+  return isatty(fileno(stderr)) ? ProgressStyle::kLiveLine : ProgressStyle::kLogLines;
+}
 
 ProgressLine::ProgressLine(std::FILE* out, ProgressStyle style) : out_(out), style_(style) {}
 

@@ -8,12 +8,16 @@
 
 #include <chrono>
 #include <cstdio>
+#include <string>
 
 #include "workloads/trainer.h"
 
 namespace gaplab::cli {
 
 enum class ProgressStyle { kLiveLine, kLogLines, kQuiet };
+
+// "live", "log", "quiet", or "auto": a live line on a terminal, log lines otherwise.
+ProgressStyle parseProgressStyle(const std::string& mode);
 
 class ProgressLine final : public ProgressSink {
  public:

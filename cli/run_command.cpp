@@ -27,12 +27,6 @@
 namespace gaplab::cli {
 namespace {
 
-ProgressStyle progressStyle(const std::string& mode) {
-  if (mode == "live") return ProgressStyle::kLiveLine;
-  if (mode == "log") return ProgressStyle::kLogLines;
-  if (mode == "quiet") return ProgressStyle::kQuiet;
-  return isatty(fileno(stderr)) ? ProgressStyle::kLiveLine : ProgressStyle::kLogLines;
-}
 
 std::string defaultOutPath(const std::string& configPath) {
   return "results/" + std::filesystem::path(configPath).stem().string() + ".h5";
@@ -156,7 +150,7 @@ int runCommand(const RunOptions& options) {
     std::error_code ec;
     std::filesystem::remove(checkpointPath, ec);  // a fresh start: an older run's checkpoint must not be resumed later
   }
-  ProgressLine progress(stderr, reporter ? progressStyle(options.progress) : ProgressStyle::kQuiet);
+  ProgressLine progress(stderr, reporter ? parseProgressStyle(options.progress) : ProgressStyle::kQuiet);
   if (reporter) {
     std::fprintf(stderr, "gaplab run: %s (%s), %d rank(s), results -> %s\n", run.config.workload.c_str(),
                  origin.sourceName.c_str(), comm->size(), out.c_str());
