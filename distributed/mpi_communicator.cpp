@@ -66,6 +66,44 @@ void MpiCommunicator::allReduceSum(float* data, int64_t count) {
   }
 }
 
+std::unique_ptr<CollectiveRequest> MpiCommunicator::startAllReduceSum(float* data, int64_t count) {
+  std::vector<MPI_Request> requests;
+  try {
+    for (int64_t done = 0; done < count;) {
+      const int piece = static_cast<int>(std::min<int64_t>(count - done, INT_MAX));
+      MPI_Request request = MPI_REQUEST_NULL;
+      GAPLAB_MPI_CHECK(MPI_Iallreduce(MPI_IN_PLACE, data + done, piece, MPI_FLOAT, MPI_SUM, comm_, &request));
+      requests.push_back(request);
+      done += piece;
+    }
+  } catch (...) {
+    MpiRequest started(std::move(requests));  // waits for the pieces already started
+    throw;
+  }
+  return std::make_unique<MpiRequest>(std::move(requests));
+}
+
+MpiRequest::~MpiRequest() {
+  if (complete_ || requests_.empty()) return;
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (!finalized) MPI_Waitall(static_cast<int>(requests_.size()), requests_.data(), MPI_STATUSES_IGNORE);
+}
+
+bool MpiRequest::test() {
+  if (complete_) return true;
+  int flag = 0;
+  GAPLAB_MPI_CHECK(MPI_Testall(static_cast<int>(requests_.size()), requests_.data(), &flag, MPI_STATUSES_IGNORE));
+  complete_ = flag != 0;
+  return complete_;
+}
+
+void MpiRequest::wait() {
+  if (complete_) return;
+  GAPLAB_MPI_CHECK(MPI_Waitall(static_cast<int>(requests_.size()), requests_.data(), MPI_STATUSES_IGNORE));
+  complete_ = true;
+}
+
 double MpiCommunicator::allReduceMax(double value) {
   double out = 0.0;
   GAPLAB_MPI_CHECK(MPI_Allreduce(&value, &out, 1, MPI_DOUBLE, MPI_MAX, comm_));
