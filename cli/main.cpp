@@ -30,6 +30,12 @@ int main(int argc, char** argv) {
   benchCmd->add_option("--device", bench.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
   benchCmd->add_option("--threads", bench.threads, "CPU threads")->check(CLI::Range(1, 256));
   benchCmd->add_option("--case", bench.cases, "Only these cases (repeatable)");
+  benchCmd->add_flag("--allreduce", bench.allreduce,
+                     "All-reduce bus bandwidth, plain vs bucketed (run under mpirun -np N, N >= 2)");
+  benchCmd->add_option("--bucket-mb", bench.bucketMb, "--allreduce: bucket size in MiB (default 25)")
+      ->check(CLI::Range(1e-6, 1024.0));
+  benchCmd->add_option("--max-bytes", bench.maxBytes, "--allreduce: largest message in bytes (default 64 MiB)")
+      ->check(CLI::Range(int64_t{1024}, int64_t{1} << 32));
 
   std::string summaryPath;
   CLI::App* summaryCmd = app.add_subcommand("summary", "Print the trials of a results file as a table");
@@ -45,7 +51,7 @@ int main(int argc, char** argv) {
   try {
     if (runCmd->parsed()) return runCommand(run);
     if (app.got_subcommand("workloads")) return workloadsCommand();
-    if (benchCmd->parsed()) return benchCommand(bench);
+    if (benchCmd->parsed()) return bench.allreduce ? allReduceBenchCommand(bench) : benchCommand(bench);
     if (summaryCmd->parsed()) return summaryCommand(summaryPath);
   } catch (const gaplab::ConfigError& e) {
     std::fprintf(stderr, "gaplab: config error: %s\n", e.what());
