@@ -40,9 +40,12 @@ double busBandwidthGBs(int64_t bytes, int ranks, double seconds);
 // A collective itself: every rank of `comm` must call it. For each size it
 // times (a) comm.allReduceSum of the whole buffer and (b) a GradientReducer
 // over an arena of the same bytes with every parameter reported ready in
-// reverse layout order, then finish(); the time of an iteration is the maximum
-// over ranks. `report` is called on every rank with the same lines:
-// allreduce_plain_<size>, allreduce_bucketed_<size> (GB/s) and allreduce_ratio_<size> (x).
+// reverse layout order, then finish(), summing (BucketReduction::kSum, like
+// (a)) and averaging (kAverage, as in training); the time of an iteration is
+// the maximum over ranks, the median over iterations is reported. `report` is
+// called on every rank with the same lines: allreduce_plain_<size>,
+// allreduce_bucketed_<size> (GB/s), allreduce_ratio_<size> (x: plain time /
+// bucketed time) and allreduce_bucketed_avg_<size> (GB/s).
 // Throws std::invalid_argument for a communicator of one rank or bad sizes.
 void runAllReduceBenchmark(Communicator& comm, const AllReduceBenchOptions& options,
                            const std::function<void(const AllReduceBenchLine&)>& report);

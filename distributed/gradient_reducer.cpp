@@ -27,8 +27,9 @@ class ScopedSeconds {
 
 }  // namespace
 
-GradientReducer::GradientReducer(ParameterArena& arena, Communicator& comm, int64_t bucketBytes)
-    : arena_(arena), comm_(comm), bucketBytes_(bucketBytes) {
+GradientReducer::GradientReducer(ParameterArena& arena, Communicator& comm, int64_t bucketBytes,
+                                 BucketReduction reduction)
+    : arena_(arena), comm_(comm), bucketBytes_(bucketBytes), reduction_(reduction) {
   if (!arena.allocated()) throw std::logic_error("GradientReducer: the parameter arena is not allocated yet");
   if (bucketBytes <= 0)
     throw std::invalid_argument("GradientReducer: bucket size must be positive, got " + std::to_string(bucketBytes) +
@@ -93,7 +94,7 @@ void GradientReducer::poll() {
 }
 
 void GradientReducer::scale(const GradientBucket& bucket) {
-  if (comm_.size() == 1) return;
+  if (reduction_ == BucketReduction::kSum || comm_.size() == 1) return;
   const float inv = 1.0f / static_cast<float>(comm_.size());
   float* g = arena_.grads() + bucket.offset;
   for (int64_t i = 0; i < bucket.count; ++i) g[i] *= inv;

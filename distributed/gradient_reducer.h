@@ -33,13 +33,18 @@ struct GradientBucket {
   int64_t count = 0;
 };
 
+// What finish() leaves in the gradient buffer: the mean over ranks (training)
+// or the plain sum (to compare with a bare all-reduce, as the benchmark does).
+enum class BucketReduction { kAverage, kSum };
+
 class GradientReducer final : public GradientReadyObserver {
  public:
   static constexpr int64_t kDefaultBucketBytes = int64_t{25} << 20;  // as PyTorch DDP's bucket_cap_mb
 
   // The arena must be allocated; both must outlive the reducer. A bucket is
   // closed once it holds >= bucketBytes (a larger parameter is a bucket alone).
-  GradientReducer(ParameterArena& arena, Communicator& comm, int64_t bucketBytes = kDefaultBucketBytes);
+  GradientReducer(ParameterArena& arena, Communicator& comm, int64_t bucketBytes = kDefaultBucketBytes,
+                  BucketReduction reduction = BucketReduction::kAverage);
   ~GradientReducer() override;
   GradientReducer(const GradientReducer&) = delete;
   GradientReducer& operator=(const GradientReducer&) = delete;
@@ -50,8 +55,8 @@ class GradientReducer final : public GradientReadyObserver {
   void onParameterGradientReady(int paramIndex) override;
 
   // Treats every parameter not reported yet as ready, completes all buckets in
-  // bucket order, divides the sums by the number of ranks, and rearms for the
-  // next backward. Afterwards the arena holds the averaged gradients.
+  // bucket order, divides the sums by the number of ranks (kAverage), and
+  // rearms for the next backward. Afterwards the arena holds the averaged gradients.
   void finish();
 
   // Seconds spent inside the reducer's communication calls (start, test, wait,
@@ -70,6 +75,7 @@ class GradientReducer final : public GradientReadyObserver {
   ParameterArena& arena_;
   Communicator& comm_;
   int64_t bucketBytes_;
+  BucketReduction reduction_;
   std::vector<GradientBucket> buckets_;  // bucket 0 holds the end of the layout
   std::vector<int> bucketOf_;            // per parameter
   std::vector<char> ready_;              // per parameter, this backward

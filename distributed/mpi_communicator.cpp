@@ -24,6 +24,12 @@ MpiSession::MpiSession(int* argc, char*** argv) {
   int initialized = 0;
   GAPLAB_MPI_CHECK(MPI_Initialized(&initialized));
   if (initialized) throw std::logic_error("MpiSession: MPI is already initialised in this process");
+  // Open MPI's libnbc runs an in-place MPI_Iallreduce on fewer than 4 ranks as a
+  // binomial reduce + broadcast: half the bandwidth of the blocking MPI_Allreduce
+  // (measured with `gaplab bench --allreduce`). Reduce-scatter + allgather
+  // (Rabenseifner, algorithm 3; ring below 2^k floats) matches it. Read at MPI
+  // init; a setting of the user's (environment, mpirun --mca) wins.
+  setenv("OMPI_MCA_coll_libnbc_iallreduce_algorithm", "3", /*overwrite=*/0);
   int provided = 0;
   GAPLAB_MPI_CHECK(MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided));
   // Errors come back as codes (checked above), not as aborts of the whole job.

@@ -1,6 +1,6 @@
 // tests/distributed/gradient_reducer_test.cpp — run under `mpirun -np 2` and
 // `-np 4`: the bucketed reducer against one MPI_Allreduce of the whole buffer
-// (bit for bit), bucket layout, reuse, readiness in different orders on
+// (bit for bit on 2 ranks), bucket layout, reuse, readiness in different orders on
 // different ranks, and data-parallel training against the one-shot path.
 #include "distributed/gradient_reducer.h"
 
@@ -8,9 +8,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <numeric>
+#include <string>
 #include <vector>
 
 #include "core/data/synthetic.h"
@@ -95,16 +97,41 @@ TEST(GradientReducer, BucketsCoverTheBufferContiguouslyFromTheEnd) {
   EXPECT_THROW(GradientReducer(*arena, local, 0), std::invalid_argument);
 }
 
-TEST(GradientReducer, EqualsOneShotAllReduceBitForBitForEveryBucketSize) {
+// A fingerprint of the bytes, equal on every rank iff max == min over ranks.
+bool sameOnEveryRank(const float* data, int64_t n) {
+  uint64_t h = 1469598103934665603ull;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(data);
+  for (int64_t i = 0; i < n * static_cast<int64_t>(sizeof(float)); ++i) h = (h ^ bytes[i]) * 1099511628211ull;
+  const double f = static_cast<double>(h >> 11);  // exact in a double
+  return comm().allReduceMax(f) == -comm().allReduceMax(-f);
+}
+
+// Two ranks: a + b is the same in any algorithm, so every bucket size gives the
+// one-shot result bit for bit. More ranks: MPI picks its summation order by
+// message size, so bucket sizes may differ from the one-shot sum in the last
+// bits; each is still reproducible and identical on every rank.
+TEST(GradientReducer, EqualsOneShotAllReduceForEveryBucketSize) {
   for (int64_t bucketBytes : {int64_t{4}, int64_t{256}, int64_t{4096}, int64_t{12000}, GradientReducer::kDefaultBucketBytes}) {
-    auto arena = makeArena();
-    const std::vector<float> expected = oneShotAverage(*arena);
-    GradientReducer reducer(*arena, comm(), bucketBytes);
-    for (int p = static_cast<int>(arena->params().size()) - 1; p >= 0; --p) reducer.onParameterGradientReady(p);
-    reducer.finish();
-    EXPECT_TRUE(bitwiseEqual(arena->grads(), expected.data(), arena->size()))
-        << "bucket size " << bucketBytes << " bytes, " << reducer.buckets().size() << " buckets, " << comm().size()
-        << " ranks";
+    std::vector<float> previous;
+    for (int repeat = 0; repeat < 2; ++repeat) {
+      auto arena = makeArena();
+      const std::vector<float> expected = oneShotAverage(*arena);
+      GradientReducer reducer(*arena, comm(), bucketBytes);
+      for (int p = static_cast<int>(arena->params().size()) - 1; p >= 0; --p) reducer.onParameterGradientReady(p);
+      reducer.finish();
+      const std::string context = "bucket size " + std::to_string(bucketBytes) + " bytes, " +
+                                  std::to_string(reducer.buckets().size()) + " buckets, " +
+                                  std::to_string(comm().size()) + " ranks";
+      if (comm().size() == 2) {
+        EXPECT_TRUE(bitwiseEqual(arena->grads(), expected.data(), arena->size())) << context;
+      } else {
+        for (int64_t i = 0; i < arena->size(); ++i)
+          ASSERT_NEAR(arena->grads()[i], expected[static_cast<std::size_t>(i)], 1e-6f) << context << ", element " << i;
+      }
+      EXPECT_TRUE(sameOnEveryRank(arena->grads(), arena->size())) << context;
+      if (repeat == 1) EXPECT_TRUE(bitwiseEqual(arena->grads(), previous.data(), arena->size())) << context;
+      previous.assign(arena->grads(), arena->grads() + arena->size());
+    }
   }
 }
 
@@ -147,6 +174,15 @@ TEST(GradientReducer, RanksMayReportInDifferentOrdersAndTheResultIsReproducible)
     for (std::size_t i = 0; i < got.size(); ++i)
       ASSERT_NEAR(summed[i], got[i] * static_cast<float>(comm().size()), 1e-5f * (1.0f + std::abs(summed[i])));
   }
+}
+
+TEST(GradientReducer, SumModeLeavesTheSum) {
+  auto arena = makeArena();
+  std::vector<float> expected(arena->grads(), arena->grads() + arena->size());
+  comm().allReduceSum(expected.data(), static_cast<int64_t>(expected.size()));
+  GradientReducer reducer(*arena, comm(), 1000, BucketReduction::kSum);
+  reducer.finish();
+  EXPECT_TRUE(bitwiseEqual(arena->grads(), expected.data(), arena->size()));
 }
 
 TEST(GradientReducer, IsReusableAcrossBackwardsAndMeasuresCommunication) {
@@ -206,8 +242,13 @@ TEST(DataParallel, BucketedReducerMatchesTheOneShotAllReduce) {
   const std::vector<float> oneShot = trainMlp(blocking, 1024.0);     // one blocking MPI_Allreduce per step
   const std::vector<float> bucketed = trainMlp(comm(), 1.0 / 1024);  // 1 KiB buckets, started during backward
   ASSERT_EQ(oneShot.size(), bucketed.size());
-  EXPECT_TRUE(bitwiseEqual(oneShot.data(), bucketed.data(), static_cast<int64_t>(oneShot.size())))
-      << "parameters after 20 steps differ between the one-shot and the bucketed all-reduce";
+  if (comm().size() == 2) {  // bit for bit (see EqualsOneShotAllReduceForEveryBucketSize)
+    EXPECT_TRUE(bitwiseEqual(oneShot.data(), bucketed.data(), static_cast<int64_t>(oneShot.size())))
+        << "parameters after 20 steps differ between the one-shot and the bucketed all-reduce";
+  } else {
+    for (std::size_t i = 0; i < oneShot.size(); ++i) ASSERT_NEAR(oneShot[i], bucketed[i], 1e-5f) << "parameter " << i;
+  }
+  EXPECT_TRUE(sameOnEveryRank(bucketed.data(), static_cast<int64_t>(bucketed.size())));
 }
 
 TEST(AllReduceBench, PrintsPlainBucketedAndRatioPerSize) {
@@ -219,11 +260,12 @@ TEST(AllReduceBench, PrintsPlainBucketedAndRatioPerSize) {
   o.iterations = 3;
   std::vector<AllReduceBenchLine> lines;
   runAllReduceBenchmark(comm(), o, [&](const AllReduceBenchLine& l) { lines.push_back(l); });
-  ASSERT_EQ(lines.size(), 9u);
+  ASSERT_EQ(lines.size(), 12u);
   EXPECT_EQ(lines[0].name, "allreduce_plain_1KiB");
   EXPECT_EQ(lines[1].name, "allreduce_bucketed_1KiB");
   EXPECT_EQ(lines[2].name, "allreduce_ratio_1KiB");
-  EXPECT_EQ(lines[8].name, "allreduce_ratio_16KiB");
+  EXPECT_EQ(lines[3].name, "allreduce_bucketed_avg_1KiB");
+  EXPECT_EQ(lines[10].name, "allreduce_ratio_16KiB");
   for (const auto& l : lines) EXPECT_GT(l.value, 0.0) << l.name;
   EXPECT_EQ(byteSizeName(64 << 20), "64MiB");
   EXPECT_EQ(byteSizeName(1000), "1000B");

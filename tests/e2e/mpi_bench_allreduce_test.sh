@@ -16,13 +16,13 @@ mpirun -np 2 --oversubscribe "$gaplab" bench --allreduce --max-bytes 65536 --buc
 rc=$?
 if [ "$rc" -ne 0 ]; then cat "$work/out" "$work/err"; echo "mpirun -np 2: expected exit 0, got $rc"; exit 1; fi
 for size in 1KiB 4KiB 16KiB 64KiB; do
-  for kind in plain bucketed; do
+  for kind in plain bucketed bucketed_avg; do
     grep -Eq "^allreduce_${kind}_${size} [0-9]+\.[0-9]+ GB/s$" "$work/out" ||
       { cat "$work/out"; echo "missing allreduce_${kind}_${size} line"; exit 1; }
   done
   grep -Eq "^allreduce_ratio_${size} [0-9]+\.[0-9]+ x$" "$work/out" ||
     { cat "$work/out"; echo "missing allreduce_ratio_${size} line"; exit 1; }
 done
-[ "$(wc -l < "$work/out")" -eq 12 ] || { cat "$work/out"; echo "expected 12 lines from rank 0 only"; exit 1; }
+[ "$(wc -l < "$work/out")" -eq 16 ] || { cat "$work/out"; echo "expected 16 lines from rank 0 only"; exit 1; }
 grep -q "256KiB" "$work/out" && { echo "--max-bytes ignored"; exit 1; }
 echo "bench --allreduce ok"
