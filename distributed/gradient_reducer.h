@@ -64,6 +64,8 @@ class GradientReducer final : public GradientReadyObserver {
   double takeCommunicationSeconds();
 
   const std::vector<GradientBucket>& buckets() const { return buckets_; }
+  // Buckets whose sum was started in this backward (all of them after finish() until it rearms).
+  std::size_t bucketsStarted() const { return nextToStart_; }
   int64_t bucketBytes() const { return bucketBytes_; }
 
  private:

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/data/synthetic.h"
+#include "core/ops/cross_entropy.h"
 #include "core/rng.h"
 #include "distributed/allreduce_bench.h"
 #include "distributed/mpi_communicator.h"
@@ -196,6 +197,58 @@ TEST(GradientReducer, IsReusableAcrossBackwardsAndMeasuresCommunication) {
   }
   EXPECT_GT(reducer.takeCommunicationSeconds(), 0.0);
   EXPECT_EQ(reducer.takeCommunicationSeconds(), 0.0);
+}
+
+// Wraps the reducer and records how many buckets were in flight at each report.
+class RecordingObserver final : public GradientReadyObserver {
+ public:
+  explicit RecordingObserver(GradientReducer& reducer) : reducer_(reducer) {}
+  const ParameterArena& observedArena() const override { return reducer_.observedArena(); }
+  void onParameterGradientReady(int index) override {
+    reducer_.onParameterGradientReady(index);
+    startedAt.emplace_back(index, reducer_.bucketsStarted());
+  }
+  std::vector<std::pair<int, std::size_t>> startedAt;  // (parameter reported, buckets started after it)
+
+ private:
+  GradientReducer& reducer_;
+};
+
+// Overlap: the head's bucket starts while the first layer's gradients are still being computed.
+TEST(GradientReducer, StartsBucketsDuringBackward) {
+  ParameterArena arena;
+  MlpSpec spec;
+  spec.inputs = 16;
+  spec.widths = {32, 24};
+  spec.classes = 4;
+  spec.norm = MlpNorm::kNone;
+  auto model = buildMlp(arena, spec);
+  RngStream init(3, RngPurpose::kInit);
+  arena.allocate(init);
+  GradientReducer reducer(arena, comm(), 256);  // buckets: head, middle layer, first layer
+  ASSERT_EQ(reducer.buckets().size(), 3u);
+  std::vector<float> x(8 * 16);
+  RngStream data(4 + static_cast<uint64_t>(comm().rank()), RngPurpose::kSynthetic);
+  for (float& v : x) v = data.normal();
+  Tape tape;
+  Variable logits = model->forward(tape, Variable(Tensor::fromVector({8, 16}, x)), ForwardContext{NormMode::kTrain, 0, 0});
+  const std::vector<int32_t> labels{0, 1, 2, 3, 0, 1, 2, 3};
+  Variable loss = softmaxCrossEntropy(tape, logits, labels);
+  RecordingObserver recorder(reducer);
+  tape.backward(loss, &recorder);
+  ASSERT_EQ(recorder.startedAt.size(), arena.params().size());
+  // The last parameter (head bias) comes first; once the head is reported, bucket 0 is in flight,
+  // long before parameter 0 (first layer weight) is final.
+  EXPECT_EQ(recorder.startedAt.front().first, static_cast<int>(arena.params().size()) - 1);
+  EXPECT_EQ(recorder.startedAt.back().first, 0);
+  std::size_t startedBeforeFirstLayer = 0;
+  for (const auto& [param, started] : recorder.startedAt)
+    if (param == 1) startedBeforeFirstLayer = started;  // first layer's bias: its weight is still pending
+  EXPECT_GE(startedBeforeFirstLayer, 1u);
+  EXPECT_LT(startedBeforeFirstLayer, reducer.buckets().size());
+  EXPECT_EQ(reducer.bucketsStarted(), reducer.buckets().size());
+  reducer.finish();
+  EXPECT_EQ(reducer.bucketsStarted(), 0u);
 }
 
 // Trains a BatchNorm-free MLP with the trainer and returns the final parameters.
