@@ -22,7 +22,7 @@ struct AllReduceBenchOptions {
   int64_t bucketBytes = GradientReducer::kDefaultBucketBytes;
   int64_t parameterBytes = int64_t{1} << 20;  // the arena-like buffer's parameters are at most this big
   int warmup = 3;
-  int iterations = 10;  // the median is reported
+  int iterations = 20;  // the median is reported
 };
 
 struct AllReduceBenchLine {
