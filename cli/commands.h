@@ -26,8 +26,13 @@ struct BenchOptions {
   std::string device = "cpu";
   int threads = 2;
   std::vector<std::string> cases;
+  // --allreduce: the all-reduce benchmark instead of the training cases (under mpirun, >= 2 ranks).
+  bool allreduce = false;
+  double bucketMb = 25.0;                    // bucket size of the bucketed reducer, MiB
+  int64_t maxBytes = int64_t{64} << 20;      // largest message: 1 KiB, 4 KiB, ... up to this
 };
 int benchCommand(const BenchOptions& options);
+int allReduceBenchCommand(const BenchOptions& options);
 
 int summaryCommand(const std::string& resultsPath);
 

@@ -39,6 +39,12 @@ int main(int argc, char** argv) {
   benchCmd->add_option("--device", bench.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
   benchCmd->add_option("--threads", bench.threads, "CPU threads")->check(CLI::Range(1, 256));
   benchCmd->add_option("--case", bench.cases, "Only these cases (repeatable)");
+  benchCmd->add_flag("--allreduce", bench.allreduce,
+                     "All-reduce bus bandwidth, plain vs bucketed (run under mpirun -np N, N >= 2)");
+  benchCmd->add_option("--bucket-mb", bench.bucketMb, "--allreduce: bucket size in MiB (default 25)")
+      ->check(CLI::Range(1e-6, 1024.0));
+  benchCmd->add_option("--max-bytes", bench.maxBytes, "--allreduce: largest message in bytes (default 64 MiB)")
+      ->check(CLI::Range(int64_t{1024}, int64_t{1} << 32));
 
   SweepOptions sweep;
   CLI::App* sweepCmd = app.add_subcommand("sweep", "Run a hyperparameter sweep over every rank (mpirun/srun), results in one HDF5 file");
@@ -63,7 +69,7 @@ int main(int argc, char** argv) {
   try {
     if (runCmd->parsed()) return runCommand(run);
     if (app.got_subcommand("workloads")) return workloadsCommand();
-    if (benchCmd->parsed()) return benchCommand(bench);
+    if (benchCmd->parsed()) return bench.allreduce ? allReduceBenchCommand(bench) : benchCommand(bench);
     if (summaryCmd->parsed()) return summaryCommand(summaryPath);
     if (sweepCmd->parsed()) return sweepCommand(sweep);
   } catch (const gaplab::ConfigError& e) {

@@ -55,6 +55,9 @@ class ParamView {
   ParamView() = default;
   ParamView(ParameterArena* arena, int index) : arena_(arena), index_(index) {}
   bool defined() const { return arena_ != nullptr; }
+  // Position in the arena's parameter list (ParameterArena::param(index())).
+  int index() const { return index_; }
+  const ParameterArena* arena() const { return arena_; }
   const ParamInfo& info() const;
   float* value() const;
   float* grad() const;

@@ -3,7 +3,8 @@
 // Why: the trainer averages gradients and takes the maximum of timings over the
 // ranks of one trial without knowing whether MPI, NCCL or nothing sits below.
 // LocalCommunicator is the one-rank case; the MPI and NCCL implementations land
-// with the Distributed issue behind this same interface.
+// with the Distributed issue behind this same interface. Non-blocking sums
+// (startAllReduceSum) let the gradient reducer overlap communication with backward.
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,25 @@
 
 namespace gaplab {
 
+// A collective in flight. The buffer it was started on must stay untouched
+// until it completes. Destroying an unfinished request waits for it, so a
+// request never outlives its data (every rank must have started it too).
+class CollectiveRequest {
+ public:
+  virtual ~CollectiveRequest() = default;
+  // Progresses the collective; true once it is complete (then the data is final).
+  virtual bool test() = 0;
+  // Blocks until the collective is complete.
+  virtual void wait() = 0;
+};
+
+// A request that was complete when it was made (blocking fallback, one rank).
+class CompletedRequest final : public CollectiveRequest {
+ public:
+  bool test() override { return true; }
+  void wait() override {}
+};
+
 class Communicator : public RankSum {
  public:
   ~Communicator() override = default;
@@ -20,6 +40,13 @@ class Communicator : public RankSum {
   virtual int size() const = 0;
   // In-place sum over ranks of `count` floats, in a fixed reduction order.
   virtual void allReduceSum(float* data, int64_t count) = 0;
+  // Starts the same in-place sum without blocking. Every rank must start its
+  // non-blocking collectives in the same order. The default is the blocking
+  // sum and a completed request (correct, but without overlap).
+  virtual std::unique_ptr<CollectiveRequest> startAllReduceSum(float* data, int64_t count) {
+    allReduceSum(data, count);
+    return std::make_unique<CompletedRequest>();
+  }
   virtual double allReduceMax(double value) = 0;
   virtual double allReduceSum(double value) = 0;
   virtual void barrier() = 0;

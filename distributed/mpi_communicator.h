@@ -9,6 +9,9 @@
 
 #include <mpi.h>
 
+#include <utility>
+#include <vector>
+
 #include "distributed/communicator.h"
 
 namespace gaplab {
@@ -36,6 +39,8 @@ class MpiCommunicator final : public Communicator {
   int rank() const override { return rank_; }
   int size() const override { return size_; }
   void allReduceSum(float* data, int64_t count) override;
+  // MPI_Iallreduce (in pieces of at most INT_MAX floats); the request is an MpiRequest.
+  std::unique_ptr<CollectiveRequest> startAllReduceSum(float* data, int64_t count) override;
   double allReduceMax(double value) override;
   double allReduceSum(double value) override;
   void barrier() override;
@@ -46,6 +51,22 @@ class MpiCommunicator final : public Communicator {
   MPI_Comm comm_ = MPI_COMM_NULL;
   int rank_ = 0;
   int size_ = 1;
+};
+
+// Owns the MPI_Requests of one non-blocking collective (RAII: the destructor
+// waits for unfinished ones unless MPI is already finalised).
+class MpiRequest final : public CollectiveRequest {
+ public:
+  explicit MpiRequest(std::vector<MPI_Request> requests) : requests_(std::move(requests)) {}
+  ~MpiRequest() override;
+  MpiRequest(const MpiRequest&) = delete;
+  MpiRequest& operator=(const MpiRequest&) = delete;
+  bool test() override;  // MPI_Testall
+  void wait() override;  // MPI_Waitall
+
+ private:
+  std::vector<MPI_Request> requests_;
+  bool complete_ = false;
 };
 
 namespace detail {

@@ -87,6 +87,11 @@ RunConfig parseRunConfig(ConfigDocument& doc) {
                                       {"at_least", "at_most"});
   gc.direction = dir == "at_least" ? TargetDirection::kAtLeast : TargetDirection::kAtMost;
   gc.value = g.getDouble("value", gc.value, Range::any());
+
+  ConfigSection d = root.section("distributed");
+  Range bucketRange = Range::above(0);
+  bucketRange.max = 1024;
+  rc.distributed.bucketMb = d.getDouble("bucket_mb", rc.distributed.bucketMb, bucketRange);
   return rc;
 }
 

@@ -51,6 +51,11 @@ struct TargetConfig {
   double value = 0.0;
 };
 
+// Data parallelism over the ranks of a run (mpirun -np N); unused with one rank.
+struct DistributedConfig {
+  double bucketMb = 25.0;  // gradient all-reduce bucket size in MiB (as PyTorch DDP's bucket_cap_mb)
+};
+
 struct RunConfig {
   std::string workload;
   uint64_t seed = 0;
@@ -59,11 +64,12 @@ struct RunConfig {
   OptimizerConfig optimizer;
   ScheduleConfig schedule;
   TargetConfig target;
+  DistributedConfig distributed;
   std::string resolvedYaml;  // after defaults and overrides; set by the caller after the workload read its keys
 };
 
 // Reads the common sections (workload, seed, threads, training, optimizer,
-// schedule, target). Workload-specific sections (model, data) are read by the
+// schedule, target, distributed). Workload-specific sections (model, data) are read by the
 // workload's factory from the same document; then call doc.checkUnknownKeys().
 RunConfig parseRunConfig(ConfigDocument& doc);
 

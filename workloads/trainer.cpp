@@ -8,8 +8,10 @@
 #include <cstdio>
 #include <ctime>
 #include <limits>
+#include <memory>
 
 #include "core/optim/grad_clip.h"
+#include "distributed/gradient_reducer.h"
 
 namespace gaplab {
 namespace {
@@ -102,6 +104,10 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
   progress.metricName = workload_.metricName();
   if (!st.curve.empty()) progress.lastEval = &st.curve.back();
   bool stop = false;
+  std::unique_ptr<GradientReducer> reducer;  // data parallel only; built once per run
+  if (comm_.size() > 1)
+    reducer = std::make_unique<GradientReducer>(
+        arena, comm_, static_cast<int64_t>(config_.distributed.bucketMb * 1024.0 * 1024.0));
 
   auto saveCheckpoint = [&]() {
     const Clock::time_point c = Clock::now();
@@ -177,13 +183,11 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
                                  std::to_string(step) + " (learning rate " + std::to_string(lr) + ")";
           break;
         }
-        tape.backward(loss);
-        if (comm_.size() > 1) {
-          const Clock::time_point c0 = Clock::now();
-          comm_.allReduceSum(arena.grads(), arena.size());
-          const float inv = 1.0f / static_cast<float>(comm_.size());
-          for (int64_t i = 0; i < arena.size(); ++i) arena.grads()[i] *= inv;
-          st.communicationSeconds += secondsSince(c0);
+        // Gradients are averaged in buckets that start during backward (distributed/gradient_reducer.h).
+        tape.backward(loss, reducer.get());
+        if (reducer) {
+          reducer->finish();
+          st.communicationSeconds += reducer->takeCommunicationSeconds();
         }
         if (tc.gradClipNorm > 0.0) clipGradNorm(arena, tc.gradClipNorm);
         optimizer_.step(arena, static_cast<float>(lr));

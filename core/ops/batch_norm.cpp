@@ -45,6 +45,10 @@ struct BatchNormOp final : Op {
   std::vector<float> mean, invStd;  // [ghosts, C]
 
   const char* name() const override { return "batch_norm"; }
+  void forEachParameter(const ParamVisitor& visit) const override {
+    visit(gamma);
+    visit(beta);
+  }
 
   // dy: [N, C(, H, W)] -> dx: same (=/+=), dgamma: [C] (+= sum dy*xhat), dbeta: [C] (+= sum dy)
   // per ghost batch of m = ghost*S values: dx = gamma*invstd*(dy - mean(dy) - xhat*mean(dy*xhat))

@@ -100,6 +100,10 @@ struct Conv2dOp final : Op {
   ConvDims d;
 
   const char* name() const override { return "conv2d"; }
+  void forEachParameter(const ParamVisitor& visit) const override {
+    visit(weight);
+    visit(bias);
+  }
 
   // dy: [N, O, OH, OW] -> dYmat: [O, L] -> dW: [O, C, KH, KW] (+= dYmat col^T), db: [O] (+= row sums of dYmat),
   //   dcol: [K, L] (= W^T dYmat) -> dx: [N, C, H, W] (=/+= col2im(dcol))

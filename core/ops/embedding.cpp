@@ -20,6 +20,7 @@ struct EmbeddingOp final : Op {
   int64_t d;
 
   const char* name() const override { return "embedding"; }
+  void forEachParameter(const ParamVisitor& visit) const override { visit(table); }
 
   // dy: [T, D] -> dTable: [V, D] (+= dy[t] into row ids[t], t in order)
   void backward() override {

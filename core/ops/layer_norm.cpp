@@ -38,6 +38,10 @@ struct NormOp final : Op {
   int64_t rows, d;
 
   const char* name() const override { return normName(kind); }
+  void forEachParameter(const ParamVisitor& visit) const override {
+    visit(gamma);
+    visit(beta);
+  }
 
   // dy: [rows, D] -> dx: [rows, D] (=/+=), dgamma: [D] (+= sum_rows dy * x̂), dbeta: [D] (+= sum_rows dy)
   void backward() override {

@@ -19,6 +19,10 @@ struct LinearOp final : Op {
   int64_t rows, in, out;
 
   const char* name() const override { return "linear"; }
+  void forEachParameter(const ParamVisitor& visit) const override {
+    visit(weight);
+    visit(bias);
+  }
 
   // dy: [N, out] -> dpre: [N, out] -> dx: [N, in] (=/+=), dW: [out, in] (+= dpre^T x), db: [out] (+= sum_N dpre)
   void backward() override {

@@ -198,6 +198,11 @@ struct MoeOp final : Op {
   Tensor expertOut;  // [M, D]  h W2^T, before the gate
 
   const char* name() const override { return "moe_feed_forward"; }
+  void forEachParameter(const ParamVisitor& visit) const override {
+    visit(params.router);
+    visit(params.w1);
+    visit(params.w2);
+  }
 
   // dy: [N, D], dauxLoss: [] -> dx: [N, D] (=/+=), drouter: [E, D] (+= dlogits^T x),
   // dW1: [E, H|2H, D] (+= dpre^T x per expert), dW2: [E, D, H] (+= (g dy)^T h per expert);

@@ -45,6 +45,10 @@ struct SyncBatchNormOp final : Op {
   RankSum* ranks;
 
   const char* name() const override { return "sync_batch_norm"; }
+  void forEachParameter(const ParamVisitor& visit) const override {
+    visit(gamma);
+    visit(beta);
+  }
 
   // dy: [N, C(, H, W)] -> dx (=/+=) = gamma*invstd*(dy - sum_g(dy)/M - xhat*sum_g(dy*xhat)/M) with sums over
   // all ranks' rows (M rows in all); dgamma: [C] (+= local sum dy*xhat), dbeta: [C] (+= local sum dy)

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "core/rng.h"
+#include "tests/core/autograd/gradient_ready_check.h"
 
 namespace gaplab {
 namespace {
@@ -78,6 +79,33 @@ TEST(CnnModel, TooManyBlocksForTheImageThrow) {
   spec.channels = {2, 2};  // 4 -> 2 -> 1 is fine
   ParameterArena ok;
   EXPECT_NO_THROW(buildCnn(ok, spec));
+}
+
+// conv2d, batch_norm and linear declare their parameters: each is reported once, with its final gradient.
+TEST(CnnModel, GradientReadyReportsEveryParameterOnceWithItsFinalGradient) {
+  CnnSpec spec;
+  spec.side = 8;
+  spec.channels = {3, 4};
+  spec.hidden = 5;
+  spec.classes = 3;
+  ParameterArena arena;
+  auto model = buildCnn(arena, spec);
+  RngStream init(0, RngPurpose::kInit);
+  arena.allocate(init);
+  RngStream data(1, RngPurpose::kSynthetic);
+  std::vector<float> x(2 * 8 * 8), seed(2 * 3);
+  for (float& v : x) v = data.normal();
+  for (float& v : seed) v = data.normal();
+  Tape tape;
+  Variable y = model->forward(tape, Variable(Tensor::fromVector({2, 1, 8, 8}, x)), ForwardContext{NormMode::kTrain, 0, 0});
+  testing::FinalGradientCheck check(arena);
+  tape.backward(y, Tensor::fromVector({2, 3}, seed), &check);
+  check.expectAllFinal();
+  // Parameters are laid out in order of use: backward reports them in descending index
+  // (an op that forgot to declare its parameters would have them reported at the end).
+  ASSERT_EQ(check.order().size(), arena.params().size());
+  for (std::size_t k = 0; k < check.order().size(); ++k)
+    EXPECT_EQ(check.order()[k], static_cast<int>(arena.params().size() - 1 - k));
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include "core/ops/add.h"
 #include "core/ops/cross_entropy.h"
 #include "core/rng.h"
+#include "tests/core/autograd/gradient_ready_check.h"
 #include "tests/core/ops/grad_check.h"
 
 namespace gaplab {
@@ -344,6 +345,45 @@ TEST(GptModel, MoeLossGradientMatchesFiniteDifferences) {
   spec.moe.zLossCoefficient = 0.01f;
   // Routing is stable under the perturbation for this seed (checked for seeds 1 to 11).
   checkWholeModelGradient(spec, 3);
+}
+
+// Every op of the model declares its parameters: with the gradient-ready
+// observer, each parameter is reported once and its gradient is final then
+// (dense, tied embeddings with RMSNorm + SwiGLU, and MoE blocks).
+TEST(GptModel, GradientReadyReportsEveryParameterOnceWithItsFinalGradient) {
+  std::vector<GptSpec> specs(3);
+  for (GptSpec& s : specs) {
+    s.layers = 2;
+    s.width = 16;
+    s.heads = 2;
+    s.context = 8;
+    s.vocab = 32;
+  }
+  specs[1].tied = TiedEmbeddings::kYes;
+  specs[1].norm = NormKind::kRmsNorm;
+  specs[1].activation = FfnActivation::kSwiglu;
+  specs[2].moeEvery = 1;
+  specs[2].moe.experts = 4;
+  specs[2].moe.topK = 2;
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    SCOPED_TRACE("spec " + std::to_string(i));
+    Built b{specs[i]};
+    Tape tape;
+    const std::vector<int32_t> tokens = randomTokens(2 * 8, 32, 1), targets = randomTokens(2 * 8, 32, 2);
+    Variable loss = lmLoss(tape, *b.model, tokens, targets, 2, 8);
+    testing::FinalGradientCheck check(b.arena);
+    tape.backward(loss, &check);
+    check.expectAllFinal();
+    // Parameters are laid out in order of first use, so backward reports them in
+    // descending index (an op that forgot to declare its parameters would have
+    // them reported at the end); the two embeddings may come in either order.
+    std::vector<int> order;
+    for (int p : check.order())
+      if (p >= 2) order.push_back(p);
+    ASSERT_EQ(order.size(), b.arena.params().size() - 2);
+    for (std::size_t k = 0; k < order.size(); ++k)
+      EXPECT_EQ(order[k], static_cast<int>(b.arena.params().size() - 1 - k)) << b.arena.param(order[k]).name;
+  }
 }
 
 }  // namespace

@@ -49,6 +49,15 @@ TEST(RunConfig, OverridesWin) {
   EXPECT_EQ(rc.optimizer.name, "adamw");
 }
 
+TEST(RunConfig, BucketSizeDefaultsTo25MiBAndIsRangeChecked) {
+  ConfigDocument doc = loadRunDocument(writeConfig("bucket.yaml", "workload: fmnist_mlp\n"), {});
+  EXPECT_DOUBLE_EQ(parseRunConfig(doc).distributed.bucketMb, 25.0);
+  ConfigDocument small = loadRunDocument(writeConfig("bucket2.yaml", "workload: fmnist_mlp\n"), {"distributed.bucket_mb=0.5"});
+  EXPECT_DOUBLE_EQ(parseRunConfig(small).distributed.bucketMb, 0.5);
+  EXPECT_NE(errorOf("workload: fmnist_mlp\ndistributed:\n  bucket_mb: 0\n").find("bucket_mb"), std::string::npos);
+  EXPECT_NE(errorOf("workload: fmnist_mlp\n", {"distributed.bucket_mb=2048"}).find("bucket_mb"), std::string::npos);
+}
+
 TEST(RunConfig, RejectsNonPositiveBatchSize) {
   for (const char* v : {"0", "-5"}) {
     const std::string msg = errorOf(std::string("workload: fmnist_mlp\ntraining:\n  batch_size: ") + v + "\n");
