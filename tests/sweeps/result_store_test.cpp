@@ -558,14 +558,14 @@ constexpr const char* kPython = "/usr/bin/python3";
 // Version 1 had no /eval_metrics and no eval_metrics_* summary columns; such a
 // file is refused for its version, before the missing table is noticed.
 TEST_F(ResultStoreTest, SchemaVersionOneFileIsRefusedAsOlder) {
-  ASSERT_EQ(ResultStore::kSchemaVersion, 2);
+  ASSERT_EQ(ResultStore::kSchemaVersion, 3);
   std::string path = writeResults("results.h5", {reachedTrial()});
   {
     HdfFile file = hdfOpenFile(path, HdfFileAccess::kReadWrite);
     hdfWriteIntAttribute(file.id(), ResultStore::kSchemaVersionAttribute, 1);
   }
   std::string expected = "results file '" + path +
-                         "' has schema version 1, but this gaplab reads schema version 2 (it was written by an "
+                         "' has schema version 1, but this gaplab reads schema version 3 (it was written by an "
                          "older gaplab)";
   EXPECT_EQ(messageOf([&] { ResultStore::openForAppend(path); }), expected);
   EXPECT_EQ(messageOf([&] { ResultStore::readAll(path); }), expected);
@@ -595,6 +595,27 @@ TEST_F(ResultStoreTest, H5dumpReadsTheFile) {
   EXPECT_NE(text.find("validation/moe_load_cv"), std::string::npos);
 }
 
+TEST_F(ResultStoreTest, SweepColumnsRoundTrip) {
+  TrialResult r = reachedTrial();
+  r.submission = "nadamw";
+  r.study = 3;
+  r.parameters = "optimizer.lr=0.001; optimizer.weight_decay=1e-05";
+  r.attempts = 2;
+  r.samplePoint = "0x1.8p-1,0x1p-2";
+  TrialResult early = failedTrial();
+  early.status = TrialStatus::kStoppedEarly;
+  std::string path = writeResults("results.h5", {r, early});
+  std::vector<TrialResult> back = ResultStore::readAll(path);
+  ASSERT_EQ(back.size(), 2u);
+  EXPECT_EQ(back[0].submission, "nadamw");
+  EXPECT_EQ(back[0].study, 3);
+  EXPECT_EQ(back[0].parameters, r.parameters);
+  EXPECT_EQ(back[0].attempts, 2);
+  EXPECT_EQ(back[0].samplePoint, r.samplePoint);
+  EXPECT_EQ(back[1].status, TrialStatus::kStoppedEarly);
+  EXPECT_EQ(back[1].attempts, 1);
+}
+
 TEST_F(ResultStoreTest, H5pyReadsTheFile) {
   if (!commandAvailable(std::string(kPython) + " -c 'import h5py, numpy'"))
     GTEST_SKIP() << "h5py not importable by " << kPython << " (Debian: python3-h5py)";
@@ -602,9 +623,11 @@ TEST_F(ResultStoreTest, H5pyReadsTheFile) {
   std::string script = pathOf("check.py");
   std::ofstream(script) << R"(import sys, math, h5py
 f = h5py.File(sys.argv[1], "r")
-assert int(f.attrs["gaplab_schema_version"]) == 2, f.attrs["gaplab_schema_version"]
+assert int(f.attrs["gaplab_schema_version"]) == 3, f.attrs["gaplab_schema_version"]
 assert isinstance(f.attrs["gaplab_version"], str)
 s = f["summary"][()]
+for column in ("submission", "study", "parameters", "attempts", "sample_point"):
+    assert column in s.dtype.names, (column, s.dtype.names)
 assert s.shape == (2,), s.shape
 ids = [x.decode() for x in s["trial_id"]]
 assert ids == ["mlp-fmnist-3f2a9c", "gpt-fortunes-77b01e"], ids
