@@ -6,11 +6,13 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "core/allocator.h"
 #include "core/config/config_error.h"
 #include "workloads/trial_checkpoint.h"
 
 int main(int argc, char** argv) {
   using namespace gaplab::cli;
+  gaplab::keepFreedHostMemory();
   CLI::App app{"gaplab: train, sweep and measure time-to-result and generalization gaps"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "gaplab 0.1.0");

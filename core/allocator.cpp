@@ -1,6 +1,8 @@
 // core/allocator.cpp — see allocator.h for why the cache exists.
 #include "core/allocator.h"
 
+#include <malloc.h>
+
 #include <cstdlib>
 #include <mutex>
 #include <new>
@@ -67,6 +69,11 @@ void releaseCachedHostMemory() {
     for (void* p : blocks) std::free(p);
   c.freeBlocks.clear();
   c.cachedBytes = 0;
+}
+
+void keepFreedHostMemory() {
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
 }
 
 std::size_t cachedHostBytes() {
