@@ -48,6 +48,7 @@ struct ScoreOptions {
   std::vector<std::string> resultsPaths;
   double tauMax = 4.0;                 // --tau-max: cutoff ratio and end of the performance profile
   std::string integration = "exact";   // --integration exact|trapezoid: which score is `score`
+  std::string plotPath;                // --plot FILE.png: performance profiles via gnuplot (empty: none)
 };
 int scoreCommand(const ScoreOptions& options);
 

@@ -70,6 +70,7 @@ int main(int argc, char** argv) {
                        "Score integral: exact (area under the step profile) or trapezoid (AlgoPerf's np.trapz)")
       ->capture_default_str()
       ->check(CLI::IsMember({"exact", "trapezoid"}));
+  scoreCmd->add_option("--plot", score.plotPath, "Draw the performance profiles into this PNG (needs gnuplot)");
 
   try {
     app.parse(argc, argv);

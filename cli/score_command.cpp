@@ -15,6 +15,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/profile_plot.h"
 #include "cli/results_file.h"
 #include "sweeps/algoperf_score.h"
 
@@ -138,6 +139,15 @@ int scoreCommand(const ScoreOptions& options) {
     std::printf(" %9.6f %9.6f %9.6f\n", s.score, s.exactScore, s.trapezoidScore);
   }
   for (const std::string& note : notes) std::printf("note: %s\n", note.c_str());
+  if (!options.plotPath.empty()) {
+    std::fflush(stdout);
+    try {
+      plotPerformanceProfiles(scores, options.plotPath);
+    } catch (const std::exception& e) {
+      throw OutputError(e.what());
+    }
+    std::printf("wrote %s\n", options.plotPath.c_str());
+  }
   return kExitOk;
 }
 

@@ -7,6 +7,7 @@
 // very same values (with a C++ RFC 4180 parser and with python's csv module),
 // and that every bad input gives exit code 6 and names the file.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -335,6 +336,28 @@ TEST_F(ResultsCommandsTest, StatusWhileTheSweepWritesTheFile) {
   expectContains(o, "submission sgd (study 0, seed 1000)");
 }
 
+// A sweep killed while it held the file leaves HDF5's "open for write" mark; status still reads it.
+TEST_F(ResultsCommandsTest, StatusAfterTheSweepWasKilled) {
+  const std::vector<TrialResult> all = sweepTrials();
+  const fs::path path = dir_ / "sweep.h5";
+  writeResults(path, std::vector<TrialResult>(all.begin(), all.begin() + 2), true);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ResultStore writer = ResultStore::openForAppend(path.string(), AppendMode::kSwmr);
+    writer.append(all[2]);
+    raise(SIGKILL);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  const Outcome o = runGaplab("status " + path.string());
+  EXPECT_EQ(o.exitCode, 0) << o.output;
+  expectContains(o, "sweep lr-search (id sw-7f3a)");
+  expectContains(o, "trials 3 recorded");
+  expectContains(o, "wl_a adamw all 3 3 10.000 s\n");
+}
+
 TEST_F(ResultsCommandsTest, StatusOfAPlainRunFile) {
   TrialResult t = makeTrial("run-1", "fmnist_mlp", "nadamw", 0, TrialStatus::kMaxSteps, kInf, 0.8);
   t.submission.clear();
@@ -549,6 +572,18 @@ TEST_F(ResultsCommandsTest, ScoreAcrossFilesAndACutoff) {
   expectContains(o, "sgd 0.5000 0.5000 0.500000 0.500000");
   expectContains(o, "adamw 0.5000 0.5000 0.500000 0.500000");
   expectContains(o, "note: sgd on wl_a is cut off: more than tau_max times the best time");
+}
+
+TEST_F(ResultsCommandsTest, ScorePlotsTheProfilesWithGnuplot) {
+  if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) GTEST_SKIP() << "gnuplot not installed";
+  const fs::path png = dir_ / "profiles.png";
+  Outcome o = runGaplab("score " + sweepFile() + " --plot " + png.string());
+  ASSERT_EQ(o.exitCode, 0) << o.output;
+  expectContains(o, "wrote " + png.string());
+  EXPECT_EQ(readFile(png).substr(1, 3), "PNG");
+  o = runGaplab("score " + (dir_ / "sweep.h5").string() + " --plot " + (dir_ / "no-dir" / "p.png").string());
+  EXPECT_EQ(o.exitCode, 6) << o.output;
+  expectContains(o, (dir_ / "no-dir" / "p.png").string());
 }
 
 TEST_F(ResultsCommandsTest, ScoreNamesASubmissionWithoutAnyName) {
