@@ -44,5 +44,25 @@ struct SweepOptions {
   std::string progress = "auto";
 };
 int sweepCommand(const SweepOptions& options);
+// The commands below read results files; an unreadable file or an unwritable
+// output throws OutputError (cli/results_file.h), which main maps to exit 6.
+
+// `gaplab status FILE.h5`: sweep identity, trials by status, per submission and study, best trial.
+int statusCommand(const std::string& resultsPath);
+
+struct ExportOptions {
+  std::string resultsPath;
+  std::string csvDir;      // --csv DIR: summary.csv, curves.csv, eval_metrics.csv
+  bool overwrite = false;  // replace existing CSV files
+};
+int exportCommand(const ExportOptions& options);
+
+struct ScoreOptions {
+  std::vector<std::string> resultsPaths;
+  double tauMax = 4.0;                 // --tau-max: cutoff ratio and end of the performance profile
+  std::string integration = "exact";   // --integration exact|trapezoid: which score is `score`
+  std::string plotPath;                // --plot FILE.png: performance profiles via gnuplot (empty: none)
+};
+int scoreCommand(const ScoreOptions& options);
 
 }  // namespace gaplab::cli

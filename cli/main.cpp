@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "core/allocator.h"
+#include "cli/results_file.h"
 #include "core/config/config_error.h"
 #include "workloads/trial_checkpoint.h"
 
@@ -61,6 +62,33 @@ int main(int argc, char** argv) {
   CLI::App* summaryCmd = app.add_subcommand("summary", "Print the trials of a results file as a table");
   summaryCmd->add_option("results", summaryPath, "HDF5 results file")->required();
 
+  std::string statusPath;
+  CLI::App* statusCmd = app.add_subcommand(
+      "status", "Show where a sweep stands: trials by status, per submission and study, the best trial "
+                "(safe while the sweep writes the file)");
+  statusCmd->add_option("results", statusPath, "HDF5 results file of a sweep or a run")->required();
+
+  ExportOptions exportOptions;
+  CLI::App* exportCmd = app.add_subcommand(
+      "export", "Write a results file as CSV tables: DIR/summary.csv, DIR/curves.csv, DIR/eval_metrics.csv");
+  exportCmd->add_option("results", exportOptions.resultsPath, "HDF5 results file")->required();
+  exportCmd->add_option("--csv", exportOptions.csvDir, "Directory for the CSV files (created if missing)")->required();
+  exportCmd->add_flag("--overwrite", exportOptions.overwrite, "Replace existing CSV files in DIR");
+
+  ScoreOptions score;
+  CLI::App* scoreCmd = app.add_subcommand(
+      "score", "AlgoPerf scores of the trials in results files: time-to-target per workload, performance "
+               "profiles, benchmark score per submission");
+  scoreCmd->add_option("results", score.resultsPaths, "HDF5 results files (one or more)")->required();
+  scoreCmd->add_option("--tau-max", score.tauMax, "Cutoff ratio to the best time and end of the profile (> 1)")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 1e6));
+  scoreCmd->add_option("--integration", score.integration,
+                       "Score integral: exact (area under the step profile) or trapezoid (AlgoPerf's np.trapz)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"exact", "trapezoid"}));
+  scoreCmd->add_option("--plot", score.plotPath, "Draw the performance profiles into this PNG (needs gnuplot)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -74,12 +102,18 @@ int main(int argc, char** argv) {
     if (benchCmd->parsed()) return bench.allreduce ? allReduceBenchCommand(bench) : benchCommand(bench);
     if (summaryCmd->parsed()) return summaryCommand(summaryPath);
     if (sweepCmd->parsed()) return sweepCommand(sweep);
+    if (statusCmd->parsed()) return statusCommand(statusPath);
+    if (exportCmd->parsed()) return exportCommand(exportOptions);
+    if (scoreCmd->parsed()) return scoreCommand(score);
   } catch (const gaplab::ConfigError& e) {
     std::fprintf(stderr, "gaplab: config error: %s\n", e.what());
     return kExitUsage;
   } catch (const gaplab::CheckpointError& e) {
     std::fprintf(stderr, "gaplab: %s\n", e.what());
     return kExitUsage;
+  } catch (const OutputError& e) {
+    std::fprintf(stderr, "gaplab: %s\n", e.what());
+    return kExitOutput;
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "gaplab: %s\n", e.what());
     return kExitUsage;
