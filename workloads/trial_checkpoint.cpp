@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <initializer_list>
 #include <map>
 #include <sstream>
 
@@ -172,14 +173,18 @@ TrainerState parseState(const std::string& text, const std::string& path) {
   return s;
 }
 
-void writeFloats(HdfId parent, const std::string& name, const float* data, hsize_t rows, hsize_t cols,
+// Writes `data` as a float32 dataset of shape `dims` (1-D or 2-D). A dataset with
+// no elements (e.g. /buffers of a model without BatchNorm, shape [ranks, 0]) is
+// created but not written: H5Dwrite rejects the null buffer of an empty vector.
+void writeFloats(HdfId parent, const std::string& name, const float* data, std::initializer_list<hsize_t> dims,
                  const std::string& path) {
-  const int rank = cols > 0 ? 2 : 1;
-  const hsize_t dims[2] = {rows, cols};
-  HdfDataspace space(H5Screate_simple(rank, dims, nullptr), {"H5Screate_simple", path, name});
+  hsize_t elements = 1;
+  for (hsize_t d : dims) elements *= d;
+  HdfDataspace space(H5Screate_simple(static_cast<int>(dims.size()), dims.begin(), nullptr),
+                     {"H5Screate_simple", path, name});
   HdfDataset ds(H5Dcreate2(parent, name.c_str(), H5T_IEEE_F32LE, space.id(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                 {"H5Dcreate2", path, name});
-  if (rows * (cols > 0 ? cols : 1) > 0)
+  if (elements > 0)
     hdfCheck(H5Dwrite(ds.id(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), {"H5Dwrite", path, name});
   ds.close({"H5Dclose", path, name});
 }
@@ -261,16 +266,16 @@ void TrialCheckpoint::save(const std::string& path, const CheckpointIdentity& id
     HdfFile file = hdfCreateFile(tmp);
     Fnv1a checksum;
     const hsize_t n = static_cast<hsize_t>(arena.size());
-    writeFloats(file.id(), "values", arena.values(), n, 0, tmp);
+    writeFloats(file.id(), "values", arena.values(), {n}, tmp);
     checksum.add(arena.values(), sizeof(float) * n);
     HdfGroup states = hdfCreateGroup(file, "states");
     for (const auto& [name, buffer] : arena.states()) {
-      writeFloats(states.id(), name, buffer.data(), n, 0, tmp);
+      writeFloats(states.id(), name, buffer.data(), {n}, tmp);
       checksum.add(name.data(), name.size());
       checksum.add(buffer.data(), sizeof(float) * n);
     }
     states.close({"H5Gclose", tmp, "states"});
-    writeFloats(file.id(), "buffers", allBuffers.data(), static_cast<hsize_t>(ranks), static_cast<hsize_t>(nb), tmp);
+    writeFloats(file.id(), "buffers", allBuffers.data(), {static_cast<hsize_t>(ranks), static_cast<hsize_t>(nb)}, tmp);
     checksum.add(allBuffers.data(), sizeof(float) * allBuffers.size());
 
     hdfWriteIntAttribute(file.id(), kVersionAttribute, kFormatVersion);
