@@ -236,6 +236,8 @@ struct ResumeCase {
   const char* optimizer;
 };
 
+void PrintTo(const ResumeCase& c, std::ostream* os) { *os << c.name; }
+
 class TrainerResume : public ::testing::TestWithParam<ResumeCase> {
  protected:
   void SetUp() override {
