@@ -159,6 +159,18 @@ else
   resume_and_compare term_mpirun
 fi
 
+# ---- a checkpoint that rank 0 cannot write fails the run on both ranks (no hang) ----
+# <out>.ckpt is a non-empty directory: --overwrite cannot remove it and the first
+# periodic checkpoint cannot be renamed onto it. Rank 1 used to wait forever.
+mkdir -p "$work/blocked.h5.ckpt/keep"
+timeout 120 "${mpi[@]}" "$gaplab" run "$cfg" --out "$work/blocked.h5" --overwrite --checkpoint-every-steps 25 "${args[@]}" \
+  > "$work/blocked.log" 2>&1
+rc=$?
+[ "$rc" -ne 124 ] || { cat "$work/blocked.log"; fail "a failed checkpoint write on rank 0 hung the run"; }
+[ "$rc" -eq 1 ] || { cat "$work/blocked.log"; fail "failed checkpoint write: expected exit 1 (failed trial), got $rc"; }
+grep -q "failed at step 25: cannot move checkpoint" "$work/blocked.log" || { cat "$work/blocked.log"; fail "failed checkpoint write: reason missing"; }
+echo "a checkpoint rank 0 cannot write fails the run on both ranks"
+
 # ---- bad input: a checkpoint of another config, a truncated checkpoint ----
 # A single-rank run with another seed, killed after its first checkpoint.
 "$gaplab" run "$cfg" --out "$work/other.h5" --checkpoint-every-steps 5 "${args[@]}" --set seed=7 > "$work/other.log" 2>&1 &
@@ -175,6 +187,10 @@ rc=$?
 grep -q "was written for another config" "$work/bad.log" || { cat "$work/bad.log"; fail "another config: message missing"; }
 [ "$(md5sum < "$work/kept.h5")" = "$before" ] || fail "another config: the results file was changed"
 [ -f "$work/other.h5.ckpt" ] || fail "another config: the checkpoint was deleted"
+
+"$gaplab" run --resume "$work/other.h5.ckpt" --no-checkpoint > "$work/both.log" 2>&1
+rc=$?
+[ "$rc" -eq 2 ] || { cat "$work/both.log"; fail "--resume with --no-checkpoint: expected exit 2 (usage), got $rc"; }
 
 size=$(stat -c %s "$work/other.h5.ckpt")
 head -c $((size / 2)) "$work/other.h5.ckpt" > "$work/cut.ckpt"
