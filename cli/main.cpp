@@ -26,14 +26,15 @@ int main(int argc, char** argv) {
   runCmd->add_flag("--overwrite", run.overwrite, "Replace an existing results file");
   runCmd->add_option("--progress", run.progress, "Progress display: auto, live, log or quiet")
       ->check(CLI::IsMember({"auto", "live", "log", "quiet"}));
-  runCmd->add_option("--resume", run.resumePath,
+  CLI::Option* resumeOption = runCmd->add_option("--resume", run.resumePath,
                      "Continue the run saved in this checkpoint (default: automatic when <out>.ckpt exists)");
   runCmd->add_option("--checkpoint-every-steps", run.checkpointEverySteps, "Checkpoint every N steps (0: off)")
       ->check(CLI::Range(int64_t{0}, int64_t{1} << 40));
   runCmd->add_option("--checkpoint-every-s", run.checkpointEverySeconds,
                      "Checkpoint every S timed seconds (default 60; 0: off)")
       ->check(CLI::Range(0.0, 1e9));
-  runCmd->add_flag("--no-checkpoint", run.noCheckpoint, "Write no checkpoint (a killed run cannot resume)");
+  runCmd->add_flag("--no-checkpoint", run.noCheckpoint, "Write no checkpoint (a killed run cannot resume)")
+      ->excludes(resumeOption);  // with it, --resume was silently ignored: the run started afresh
 
   app.add_subcommand("workloads", "List the registered workloads with their targets and budgets");
 

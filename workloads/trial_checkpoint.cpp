@@ -19,7 +19,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <filesystem>
+#include <initializer_list>
 #include <map>
 #include <sstream>
 
@@ -172,14 +174,18 @@ TrainerState parseState(const std::string& text, const std::string& path) {
   return s;
 }
 
-void writeFloats(HdfId parent, const std::string& name, const float* data, hsize_t rows, hsize_t cols,
+// Writes `data` as a float32 dataset of shape `dims` (1-D or 2-D). A dataset with
+// no elements (e.g. /buffers of a model without BatchNorm, shape [ranks, 0]) is
+// created but not written: H5Dwrite rejects the null buffer of an empty vector.
+void writeFloats(HdfId parent, const std::string& name, const float* data, std::initializer_list<hsize_t> dims,
                  const std::string& path) {
-  const int rank = cols > 0 ? 2 : 1;
-  const hsize_t dims[2] = {rows, cols};
-  HdfDataspace space(H5Screate_simple(rank, dims, nullptr), {"H5Screate_simple", path, name});
+  hsize_t elements = 1;
+  for (hsize_t d : dims) elements *= d;
+  HdfDataspace space(H5Screate_simple(static_cast<int>(dims.size()), dims.begin(), nullptr),
+                     {"H5Screate_simple", path, name});
   HdfDataset ds(H5Dcreate2(parent, name.c_str(), H5T_IEEE_F32LE, space.id(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                 {"H5Dcreate2", path, name});
-  if (rows * (cols > 0 ? cols : 1) > 0)
+  if (elements > 0)
     hdfCheck(H5Dwrite(ds.id(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), {"H5Dwrite", path, name});
   ds.close({"H5Dclose", path, name});
 }
@@ -253,51 +259,66 @@ void TrialCheckpoint::save(const std::string& path, const CheckpointIdentity& id
                 sizeof(float) * static_cast<std::size_t>(nb));
     if (ranks > 1) comm.allReduceSum(allBuffers.data(), nb * ranks);
   }
-  if (comm.rank() != 0) return;
+  // Rank 0 writes; whether it succeeded is agreed on, so that a failed write
+  // (disk full, unwritable directory) throws on every rank together instead of
+  // leaving the other ranks waiting in the next collective for a rank that gave up.
+  auto writeOnRankZero = [&]() {
+    hdfSilenceErrorPrinting();
+    const std::string tmp = path + ".tmp-" + std::to_string(getpid());
+    try {
+      HdfFile file = hdfCreateFile(tmp);
+      Fnv1a checksum;
+      const hsize_t n = static_cast<hsize_t>(arena.size());
+      writeFloats(file.id(), "values", arena.values(), {n}, tmp);
+      checksum.add(arena.values(), sizeof(float) * n);
+      HdfGroup states = hdfCreateGroup(file, "states");
+      for (const auto& [name, buffer] : arena.states()) {
+        writeFloats(states.id(), name, buffer.data(), {n}, tmp);
+        checksum.add(name.data(), name.size());
+        checksum.add(buffer.data(), sizeof(float) * n);
+      }
+      states.close({"H5Gclose", tmp, "states"});
+      writeFloats(file.id(), "buffers", allBuffers.data(), {static_cast<hsize_t>(ranks), static_cast<hsize_t>(nb)}, tmp);
+      checksum.add(allBuffers.data(), sizeof(float) * allBuffers.size());
 
-  hdfSilenceErrorPrinting();
-  const std::string tmp = path + ".tmp-" + std::to_string(getpid());
-  try {
-    HdfFile file = hdfCreateFile(tmp);
-    Fnv1a checksum;
-    const hsize_t n = static_cast<hsize_t>(arena.size());
-    writeFloats(file.id(), "values", arena.values(), n, 0, tmp);
-    checksum.add(arena.values(), sizeof(float) * n);
-    HdfGroup states = hdfCreateGroup(file, "states");
-    for (const auto& [name, buffer] : arena.states()) {
-      writeFloats(states.id(), name, buffer.data(), n, 0, tmp);
-      checksum.add(name.data(), name.size());
-      checksum.add(buffer.data(), sizeof(float) * n);
+      hdfWriteIntAttribute(file.id(), kVersionAttribute, kFormatVersion);
+      hdfWriteStringAttribute(file.id(), "trial_id", identity.trialId);
+      hdfWriteStringAttribute(file.id(), "config_yaml", identity.configYaml);
+      hdfWriteStringAttribute(file.id(), "results_path", origin.resultsPath);
+      hdfWriteStringAttribute(file.id(), "source_name", origin.sourceName);
+      hdfWriteStringAttribute(file.id(), "source_yaml", origin.sourceYaml);
+      std::string overrides;
+      for (const std::string& o : origin.overrides) overrides += o + "\n";
+      hdfWriteStringAttribute(file.id(), "overrides", overrides);
+      hdfWriteIntAttribute(file.id(), "ranks", ranks);
+      hdfWriteIntAttribute(file.id(), "step", state.step);
+      hdfWriteStringAttribute(file.id(), "trainer_state", serializeState(state));
+      hdfWriteStringAttribute(file.id(), "checksum", checksum.hex());
+      file.close({"H5Fclose", tmp, ""});
+    } catch (...) {
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      throw;
     }
-    states.close({"H5Gclose", tmp, "states"});
-    writeFloats(file.id(), "buffers", allBuffers.data(), static_cast<hsize_t>(ranks), static_cast<hsize_t>(nb), tmp);
-    checksum.add(allBuffers.data(), sizeof(float) * allBuffers.size());
-
-    hdfWriteIntAttribute(file.id(), kVersionAttribute, kFormatVersion);
-    hdfWriteStringAttribute(file.id(), "trial_id", identity.trialId);
-    hdfWriteStringAttribute(file.id(), "config_yaml", identity.configYaml);
-    hdfWriteStringAttribute(file.id(), "results_path", origin.resultsPath);
-    hdfWriteStringAttribute(file.id(), "source_name", origin.sourceName);
-    hdfWriteStringAttribute(file.id(), "source_yaml", origin.sourceYaml);
-    std::string overrides;
-    for (const std::string& o : origin.overrides) overrides += o + "\n";
-    hdfWriteStringAttribute(file.id(), "overrides", overrides);
-    hdfWriteIntAttribute(file.id(), "ranks", ranks);
-    hdfWriteIntAttribute(file.id(), "step", state.step);
-    hdfWriteStringAttribute(file.id(), "trainer_state", serializeState(state));
-    hdfWriteStringAttribute(file.id(), "checksum", checksum.hex());
-    file.close({"H5Fclose", tmp, ""});
-  } catch (...) {
     std::error_code ec;
-    std::filesystem::remove(tmp, ec);
-    throw;
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) {
+      const std::string why = ec.message();  // before remove() reuses ec
+      std::filesystem::remove(tmp, ec);
+      throw std::runtime_error("cannot move checkpoint " + tmp + " onto " + path + ": " + why);
+    }
+  };
+  std::exception_ptr failure;
+  if (comm.rank() == 0) {
+    try {
+      writeOnRankZero();
+    } catch (...) {
+      failure = std::current_exception();
+    }
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw std::runtime_error("cannot move checkpoint " + tmp + " onto " + path + ": " + ec.message());
-  }
+  const bool failed = ranks > 1 ? comm.allReduceMax(failure ? 1.0 : 0.0) > 0.0 : static_cast<bool>(failure);
+  if (failure) std::rethrow_exception(failure);
+  if (failed) throw std::runtime_error("checkpoint " + path + " could not be written on rank 0 (see its message)");
 }
 
 TrainerState TrialCheckpoint::load(const std::string& path, const CheckpointIdentity& expected, int rank,

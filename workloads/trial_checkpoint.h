@@ -91,6 +91,7 @@ class TrialCheckpoint {
   // running statistics differ between ranks with local BatchNorm) are gathered
   // to rank 0, which writes `path` atomically. Parameters and optimizer state
   // are identical on every rank after the averaged update, so rank 0's are stored.
+  // When rank 0 cannot write, every rank throws (rank 0 with the reason).
   static void save(const std::string& path, const CheckpointIdentity& identity, const CheckpointOrigin& origin,
                    const TrainerState& state, const ParameterArena& arena, Communicator& comm);
 

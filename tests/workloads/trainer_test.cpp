@@ -1,11 +1,14 @@
 // tests/workloads/trainer_test.cpp — the timing protocol and stop conditions on a
 // small synthetic classification task: target reached, budgets, divergence,
-// interruption, gaps, and bit-identical curves for the same seed.
+// interruption, gaps, bit-identical curves for the same seed, and exact resume
+// from a checkpoint (after a stop request or from a periodic checkpoint).
 #include "workloads/trainer.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
+#include <filesystem>
 
 #include "core/data/synthetic.h"
 #include "core/rng.h"
@@ -33,7 +36,7 @@ RunConfig smallConfig() {
   return rc;
 }
 
-std::unique_ptr<Workload> smallWorkload(const RunConfig& rc, MlpNorm norm = MlpNorm::kBatch) {
+std::unique_ptr<Workload> smallWorkload(const RunConfig& rc, MlpNorm norm = MlpNorm::kBatch, float dropout = 0.0f) {
   ClassificationData data;
   ClassificationDataset all = makeSyntheticClassification(1200, {16}, 4, 11);
   std::vector<int64_t> trainIdx, valIdx;
@@ -47,6 +50,7 @@ std::unique_ptr<Workload> smallWorkload(const RunConfig& rc, MlpNorm norm = MlpN
   spec.widths = {32};
   spec.classes = 4;
   spec.norm = norm;
+  spec.dropout = dropout;
   auto model = buildMlp(*arena, spec);
   RngStream init(rc.seed, RngPurpose::kInit);
   arena->allocate(init);
@@ -203,3 +207,169 @@ TEST(Trainer, ATargetMetAfterTheTimeBudgetDoesNotCount) {
 }  // namespace
 }  // namespace gaplab
 
+
+// ---- Checkpoints and exact resume ------------------------------------------------------
+
+namespace gaplab {
+namespace {
+
+// Requests a stop when step `stopAt` is done, as a signal handler would (the
+// trainer sees the flag at the top of the next iteration).
+class StopAtStep final : public ProgressSink {
+ public:
+  StopAtStep(int64_t stopAt, std::atomic<bool>& flag) : stopAt_(stopAt), flag_(flag) {}
+  void onStart(const std::string&, const std::string&, const std::string&) override {}
+  void onStep(const TrainingProgress& p) override {
+    if (p.step == stopAt_) flag_.store(true);
+  }
+  void onEval(const TrainingProgress&, const EvalRecord&) override {}
+
+ private:
+  int64_t stopAt_;
+  std::atomic<bool>& flag_;
+};
+
+struct ResumeCase {
+  const char* name;
+  MlpNorm norm;
+  float dropout;
+  const char* optimizer;
+};
+
+void PrintTo(const ResumeCase& c, std::ostream* os) { *os << c.name; }
+
+class TrainerResume : public ::testing::TestWithParam<ResumeCase> {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           ("gaplab_trainer_resume_" + std::to_string(getpid()) + "_" +
+            std::to_string(reinterpret_cast<uintptr_t>(this)));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    rc_ = smallConfig();
+    rc_.target.value = 1.1;  // never reached: the whole budget runs
+    rc_.training.maxSteps = 100;
+    rc_.schedule.totalSteps = 100;
+    rc_.optimizer.name = GetParam().optimizer;
+    rc_.optimizer.learningRate = std::string(GetParam().optimizer) == "adamw" ? 0.003 : 0.05;
+    rc_.resolvedYaml = std::string("synthetic: 1\noptimizer: ") + GetParam().optimizer + "\n";
+    plan_.path = (dir_ / "run.h5.ckpt").string();
+    plan_.origin.resultsPath = (dir_ / "run.h5").string();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  // One session of the trial with a fresh workload, optimizer and trainer (a new
+  // process, as far as the trainer can tell); stops after step `stopAt` (0: never).
+  TrialResult session(const CheckpointPlan& plan, int64_t stopAt = 0) {
+    setComputeThreads(2);
+    auto workload = smallWorkload(rc_, GetParam().norm, GetParam().dropout);
+    if (GetParam().norm == MlpNorm::kBatch) EXPECT_FALSE(workload->arena().buffers().empty());
+    auto optimizer = makeOptimizer(rc_.optimizer);
+    auto schedule = makeSchedule(rc_.schedule, rc_.optimizer.learningRate);
+    LocalCommunicator comm;
+    std::atomic<bool> stop{false};
+    StopAtStep sink(stopAt, stop);
+    Trainer trainer(rc_, *workload, *optimizer, *schedule, comm, &sink);
+    return trainer.run(0.25, &stop, &plan);
+  }
+
+  // Step, losses, metrics and learning rate of every evaluation: equal, not near.
+  static void expectIdenticalCurves(const TrialResult& a, const TrialResult& b) {
+    ASSERT_EQ(a.curve.size(), b.curve.size());
+    for (std::size_t i = 0; i < a.curve.size(); ++i) {
+      SCOPED_TRACE("evaluation " + std::to_string(i) + " at step " + std::to_string(a.curve[i].step));
+      EXPECT_EQ(a.curve[i].step, b.curve[i].step);
+      EXPECT_EQ(a.curve[i].epoch, b.curve[i].epoch);
+      EXPECT_EQ(a.curve[i].trainLoss, b.curve[i].trainLoss);
+      EXPECT_EQ(a.curve[i].evalTrainLoss, b.curve[i].evalTrainLoss);
+      EXPECT_EQ(a.curve[i].evalTrainMetric, b.curve[i].evalTrainMetric);
+      EXPECT_EQ(a.curve[i].validationLoss, b.curve[i].validationLoss);
+      EXPECT_EQ(a.curve[i].validationMetric, b.curve[i].validationMetric);
+      EXPECT_EQ(a.curve[i].learningRate, b.curve[i].learningRate);
+    }
+    EXPECT_EQ(a.status, b.status);
+    EXPECT_EQ(a.steps, b.steps);
+    EXPECT_EQ(a.epochs, b.epochs);
+  }
+
+  std::filesystem::path dir_;
+  RunConfig rc_;
+  CheckpointPlan plan_;
+};
+
+TEST_P(TrainerResume, StopRequestCheckpointsAndResumeIsBitIdentical) {
+  const TrialResult full = session(CheckpointPlan{});
+  ASSERT_EQ(full.status, TrialStatus::kMaxSteps) << full.statusMessage;
+  ASSERT_EQ(full.curve.size(), 5u);
+  // Stop between evaluations (37) and right after one (40: its evaluation is in the checkpoint).
+  for (const int64_t k : {37, 40}) {
+    SCOPED_TRACE("stopped after step " + std::to_string(k));
+    std::filesystem::remove(plan_.path);
+    const TrialResult first = session(plan_, k);
+    ASSERT_EQ(first.status, TrialStatus::kInterrupted) << first.statusMessage;
+    EXPECT_EQ(first.steps, k);
+    EXPECT_NE(first.statusMessage.find("checkpoint " + plan_.path), std::string::npos) << first.statusMessage;
+    ASSERT_EQ(TrialCheckpoint::peek(plan_.path).step, k);
+
+    CheckpointPlan resume = plan_;
+    resume.resume = true;
+    const TrialResult resumed = session(resume);
+    expectIdenticalCurves(full, resumed);
+    EXPECT_NE(resumed.statusMessage.find("(resumed 1 time)"), std::string::npos) << resumed.statusMessage;
+    EXPECT_EQ(resumed.setupSeconds, 0.25);
+    EXPECT_GT(resumed.timedSeconds, first.timedSeconds);  // timers continue from the checkpoint
+  }
+}
+
+TEST_P(TrainerResume, ResumingTwiceIsStillBitIdentical) {
+  const TrialResult full = session(CheckpointPlan{});
+  ASSERT_EQ(session(plan_, 13).status, TrialStatus::kInterrupted);
+  CheckpointPlan resume = plan_;
+  resume.resume = true;
+  const TrialResult second = session(resume, 71);
+  ASSERT_EQ(second.status, TrialStatus::kInterrupted) << second.statusMessage;
+  ASSERT_EQ(TrialCheckpoint::peek(plan_.path).step, 71);
+  const TrialResult third = session(resume);
+  expectIdenticalCurves(full, third);
+  EXPECT_NE(third.statusMessage.find("(resumed 2 times)"), std::string::npos) << third.statusMessage;
+}
+
+TEST_P(TrainerResume, KilledRunResumesFromTheLastPeriodicCheckpoint) {
+  const TrialResult full = session(CheckpointPlan{});
+  // Like kill -9 after step 61: no checkpoint on the way out, only the periodic one of step 50.
+  CheckpointPlan periodic = plan_;
+  periodic.everySteps = 25;
+  periodic.onInterrupt = false;
+  const TrialResult killed = session(periodic, 61);
+  ASSERT_EQ(killed.status, TrialStatus::kInterrupted);
+  EXPECT_EQ(killed.steps, 61);
+  ASSERT_EQ(TrialCheckpoint::peek(plan_.path).step, 50);
+
+  periodic.resume = true;
+  const TrialResult resumed = session(periodic);
+  expectIdenticalCurves(full, resumed);
+  // Steps 51..61 were redone; what the killed session computed agrees up to its stop.
+  for (std::size_t i = 0; i < killed.curve.size(); ++i) EXPECT_EQ(killed.curve[i].trainLoss, full.curve[i].trainLoss);
+}
+
+TEST_P(TrainerResume, ACheckpointOfAnotherConfigIsRefused) {
+  ASSERT_EQ(session(plan_, 10).status, TrialStatus::kInterrupted);
+  rc_.resolvedYaml += "seed: 99\n";
+  CheckpointPlan resume = plan_;
+  resume.resume = true;
+  try {
+    session(resume);
+    ADD_FAILURE() << "resumed a checkpoint of another config";
+  } catch (const CheckpointError& e) {
+    EXPECT_NE(std::string(e.what()).find("another config"), std::string::npos) << e.what();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Models, TrainerResume,
+                         ::testing::Values(ResumeCase{"BatchNormMomentum", MlpNorm::kBatch, 0.0f, "momentum"},
+                                           ResumeCase{"BatchNormDropoutAdamW", MlpNorm::kBatch, 0.3f, "adamw"},
+                                           ResumeCase{"LayerNormDropoutNadamW", MlpNorm::kLayer, 0.2f, "nadamw"}),
+                         [](const ::testing::TestParamInfo<ResumeCase>& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace gaplab
