@@ -58,8 +58,16 @@ double TrialPlan::objectiveOf(const SweepSpec& spec, const TrialResult& r) {
     case SweepObjective::kTimeToResult: return r.reachedTarget() ? r.timeToResultSeconds : inf;
     case SweepObjective::kFinalValidationMetric: {
       if (!last || !std::isfinite(last->validationMetric)) return inf;
-      // The direction of the workload's metric: accuracy up, bits per byte down.
-      const bool higherIsBetter = r.metricName == "accuracy";
+      // The direction of the workload's metric: accuracy up, bits per byte down. With a
+      // loss target (metricName "loss") validationMetric is still the workload's metric.
+      std::string metric = r.metricName;
+      if (metric == "loss") {
+        try {
+          metric = WorkloadRegistry::instance().get(r.workload).metric;
+        } catch (const std::exception&) {
+        }
+      }
+      const bool higherIsBetter = metric == "accuracy";
       return higherIsBetter ? -last->validationMetric : last->validationMetric;
     }
     case SweepObjective::kFinalValidationLoss:
