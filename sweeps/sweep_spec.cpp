@@ -87,7 +87,7 @@ void checkTrialKeys(const SweepSpec& spec, const SubmissionSpec& sub, const std:
     run.document.checkUnknownKeys();
   } catch (const KeysChecked&) {
   } catch (const ConfigError& e) {
-    throw ConfigError(std::string(e.what()) + " (in a trial of " + where + ")");
+    throw ConfigError(std::string(e.what()) + " (in the trials of submission '" + sub.name + "', " + where + ")");
   } catch (const std::exception&) {
   }
 }
