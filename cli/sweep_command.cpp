@@ -88,11 +88,11 @@ void printBestTrials(const SweepSpec& spec, const SweepOutcome& outcome, const s
 int sweepCommand(const SweepOptions& options) {
   const SweepSpec spec = SweepSpec::load(options.sweepPath);  // ConfigError -> exit 2 in main
   std::string out = options.outPath.empty() ? defaultResultsPath(spec) : options.outPath;
+  if (options.dryRun) return dryRun(spec, out);  // writes nothing, not even the default results/ folder
   if (options.outPath.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(std::filesystem::path(out).parent_path(), ec);
   }
-  if (options.dryRun) return dryRun(spec, out);
 
   const std::atomic<bool>& stop = installStopSignalHandlers();
   std::unique_ptr<MpiSession> mpi;

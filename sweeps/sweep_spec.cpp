@@ -8,6 +8,8 @@
 
 #include "workloads/run_config.h"
 #include "workloads/single_run.h"
+#include "workloads/workload_registry.h"
+#include "distributed/communicator.h"
 
 namespace gaplab {
 namespace {
@@ -54,6 +56,40 @@ std::string fnv1a(const std::string& text) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
   return buf;
+}
+
+// Thrown by keysRead() below to stop a workload factory before it loads data or builds a model.
+struct KeysChecked {};
+
+// Unknown keys (a typo in `set:`, a space key the workload does not have) are only
+// found when a workload factory reads its keys: do that once per submission here, with
+// one point of its space, stopping each factory at keysRead(), instead of failing every
+// trial. Only ConfigErrors count; other problems (a missing dataset) are the trial's.
+void checkTrialKeys(const SweepSpec& spec, const SubmissionSpec& sub, const std::string& where) {
+  std::vector<std::string> overrides = spec.overrides;
+  overrides.insert(overrides.end(), sub.overrides.begin(), sub.overrides.end());
+  try {
+    const std::vector<TrialPoint> grid = sub.space.gridCombinations();
+    const std::vector<double> centre(static_cast<std::size_t>(sub.space.sampledDimensions()), 0.5);
+    for (const std::string& a : sub.space.compose(grid.front(), centre).setAssignments()) overrides.push_back(a);
+  } catch (const ConfigError&) {
+    // A derived value that is not finite at the centre: no key to check that way; the space is checked elsewhere.
+  }
+  try {
+    PreparedRun run = prepareRunFromText(spec.baseYaml, spec.basePath, overrides);
+    const WorkloadEntry& entry = WorkloadRegistry::instance().get(run.config.workload);
+    LocalCommunicator comm;
+    WorkloadContext ctx{run.config, run.document.root(), comm, [&run] {
+                          run.document.checkUnknownKeys();
+                          throw KeysChecked{};
+                        }};
+    (void)entry.factory(ctx);  // a factory that never calls keysRead() is built once, and dropped
+    run.document.checkUnknownKeys();
+  } catch (const KeysChecked&) {
+  } catch (const ConfigError& e) {
+    throw ConfigError(std::string(e.what()) + " (in the trials of submission '" + sub.name + "', " + where + ")");
+  } catch (const std::exception&) {
+  }
 }
 
 }  // namespace
@@ -117,7 +153,8 @@ SweepSpec SweepSpec::load(const std::string& path) {
   spec.workload = baseConfig.workload;
 
   const YAML::Node submissionsNode = rootNode["submissions"];
-  if (submissionsNode && !submissionsNode.IsNull()) {
+  const bool hasSubmissions = submissionsNode && !submissionsNode.IsNull();
+  if (hasSubmissions) {
     if (!submissionsNode.IsMap() || submissionsNode.size() == 0)
       root.fail("submissions", "not a non-empty mapping", "submission names mapping to {set: ..., space: ...}");
     if (rootNode["space"] || rootNode["derived"])
@@ -138,7 +175,8 @@ SweepSpec SweepSpec::load(const std::string& path) {
     spec.submissions.push_back(std::move(sub));
   }
   for (const SubmissionSpec& sub : spec.submissions) {
-    const std::string where = submissionsNode ? root.section("submissions").where(sub.name) : path;
+    // file:line and key in every message: the submission's key, or the top-level `space` key.
+    const std::string where = hasSubmissions ? root.section("submissions").where(sub.name) : root.where("space");
     if (spec.sampler != SamplerKind::kGrid && sub.space.sampledDimensions() == 0)
       throw ConfigError(where + ": the search space has nothing to sample for sampler '" + samplerName +
                         "'; expected at least one choice, uniform, log_uniform or int dimension under space: "
@@ -147,6 +185,7 @@ SweepSpec SweepSpec::load(const std::string& path) {
         spec.studies == 1)
       throw ConfigError(where + ": the search space is empty; expected at least one dimension under space:");
     if (spec.sampler == SamplerKind::kGrid) (void)sub.space.enumerateAll();  // uniform dims fail here, with their line
+    checkTrialKeys(spec, sub, where);
   }
 
   const AshaDirection direction = baseConfig.target.direction == TargetDirection::kAtLeast ? AshaDirection::kMaximize
@@ -163,8 +202,8 @@ SweepSpec SweepSpec::load(const std::string& path) {
   for (const SubmissionSpec& sub : spec.submissions) {
     identity << "submission " << sub.name << "\n";
     for (const auto& o : sub.overrides) identity << o << "\n";
-    identity << inlineYaml(submissionsNode ? submissionsNode[sub.name]["space"] : rootNode["space"]) << "\n";
-    identity << inlineYaml(submissionsNode ? submissionsNode[sub.name]["derived"] : rootNode["derived"]) << "\n";
+    identity << inlineYaml(hasSubmissions ? submissionsNode[sub.name]["space"] : rootNode["space"]) << "\n";
+    identity << inlineYaml(hasSubmissions ? submissionsNode[sub.name]["derived"] : rootNode["derived"]) << "\n";
   }
   spec.sweepId = fnv1a(identity.str());
   return spec;

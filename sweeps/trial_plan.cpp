@@ -58,8 +58,16 @@ double TrialPlan::objectiveOf(const SweepSpec& spec, const TrialResult& r) {
     case SweepObjective::kTimeToResult: return r.reachedTarget() ? r.timeToResultSeconds : inf;
     case SweepObjective::kFinalValidationMetric: {
       if (!last || !std::isfinite(last->validationMetric)) return inf;
-      // The direction of the workload's metric: accuracy up, bits per byte down.
-      const bool higherIsBetter = r.metricName == "accuracy";
+      // The direction of the workload's metric: accuracy up, bits per byte down. With a
+      // loss target (metricName "loss") validationMetric is still the workload's metric.
+      std::string metric = r.metricName;
+      if (metric == "loss") {
+        try {
+          metric = WorkloadRegistry::instance().get(r.workload).metric;
+        } catch (const std::exception&) {
+        }
+      }
+      const bool higherIsBetter = metric == "accuracy";
       return higherIsBetter ? -last->validationMetric : last->validationMetric;
     }
     case SweepObjective::kFinalValidationLoss:
@@ -109,12 +117,18 @@ TrialPlan::TrialPlan(const SweepSpec& spec, const std::vector<TrialResult>& done
         stream->submission = s;
         stream->study = study;
         stream->sampler = makeSampler(SamplerKind::kBayes, space.sampledDimensions(), streamSeed(spec.samplerSeed, s, study));
-        for (const TrialResult& r : done)
-          if (r.submission == spec.submissions[static_cast<std::size_t>(s)].name && r.study == study) {
-            stream->done.push_back({decodeUnit(r.samplePoint), objectiveOf(spec, r)});
-            ++stream->started;
-            ++alreadyDone_;
-          }
+        for (const TrialResult& r : done) {
+          if (r.submission != spec.submissions[static_cast<std::size_t>(s)].name || r.study != study) continue;
+          // Only this sweep's trials (an appended file may hold another sweep with the same
+          // submission name): the trial its sample point makes here must have its id.
+          const std::vector<double> unit = decodeUnit(r.samplePoint);
+          if (static_cast<int>(unit.size()) != space.sampledDimensions() ||
+              makeTrial(s, study, 0, space.compose(TrialPoint{}, unit)).id != r.trialId)
+            continue;
+          stream->done.push_back({unit, objectiveOf(spec, r)});
+          ++stream->started;
+          ++alreadyDone_;
+        }
         streams_.push_back(std::move(stream));
       }
     }
