@@ -902,6 +902,49 @@ std::optional<std::string> ResultStore::readAttribute(const std::string& path, c
   return hdfReadStringAttribute(file.id(), name);
 }
 
+void ResultStore::appendAtomically(const std::string& path, const std::vector<TrialResult>& results) {
+  hdfSilenceErrorPrinting();
+  if (results.empty()) return;
+  checkIsHdf5File(path);
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+  try {
+    std::filesystem::copy_file(path, tmp, std::filesystem::copy_options::overwrite_existing);
+    {
+      ResultStore store = openForAppend(tmp, AppendMode::kExclusive);
+      for (const TrialResult& r : results) store.append(r, FlushMode::kDeferred);
+      store.commit();  // closes (final flush)
+    }
+    int fd = ::open(tmp.c_str(), O_RDONLY);
+    if (fd >= 0) {
+      ::fsync(fd);
+      ::close(fd);
+    }
+    if (::rename(tmp.c_str(), path.c_str()) != 0)
+      throw std::runtime_error("cannot rename '" + tmp + "' to '" + path + "': " + errnoText(errno));
+  } catch (...) {
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    throw;
+  }
+  std::filesystem::path directory = std::filesystem::path(path).parent_path();
+  int dirFd = ::open(directory.empty() ? "." : directory.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dirFd >= 0) {
+    ::fsync(dirFd);
+    ::close(dirFd);
+  }
+}
+
+void ResultStore::removeStaleTemporaries(const std::string& path) {
+  const std::filesystem::path p(path);
+  const std::filesystem::path directory = p.parent_path().empty() ? "." : p.parent_path();
+  const std::string prefix = p.filename().string() + ".tmp-";
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(directory, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) == 0) std::filesystem::remove(entry.path(), ec);
+  }
+}
+
 void ResultStore::clearWriterMark(const std::string& path) {
   hdfSilenceErrorPrinting();
   checkIsHdf5File(path);

@@ -112,6 +112,18 @@ class ResultStore {
   // read-only, as a SWMR reader when a writer holds it. Throws naming the path
   // when it is not a readable HDF5 file.
   static std::optional<std::string> readAttribute(const std::string& path, const std::string& name);
+  // Appends `results` by writing a new version of the file beside it
+  // (`<path>.tmp-<pid>`: a copy plus the new rows, fsync'd) and renaming it onto
+  // `path`. POSIX rename is atomic, so every reader — h5py, h5dump, gaplab
+  // status, with or without SWMR — sees a complete file from before or after
+  // the batch, and a kill -9 at any moment leaves one of the two, never a file
+  // marked "open for write". This is how a sweep's coordinator writes.
+  // Same errors as openForAppend and append; `path` is unchanged on error.
+  static void appendAtomically(const std::string& path, const std::vector<TrialResult>& results);
+  // Removes `<path>.tmp-*` files a killed writer left behind. Call only while
+  // no writer can be running (a sweep's coordinator holds `<path>.lock`).
+  static void removeStaleTemporaries(const std::string& path);
+
   // Clears the "open for write" mark a killed writer leaves (what `h5clear -s`
   // does), so that a rerun of the sweep can append again. Only call it when no
   // writer can be running (the sweep's coordinator, at start).

@@ -210,9 +210,14 @@ class ResultsLock {
   int fd_ = -1;
 };
 
-// Opens (or creates) the sweep's results file and returns the trials already in it.
-ResultStore openResults(const SweepSpec& spec, const SweepRunOptions& options, std::vector<TrialResult>& done) {
+// Creates the sweep's results file, or checks that an existing one belongs to
+// this sweep, and returns the trials already in it. Never changes an existing
+// file (a refused one stays byte-identical).
+std::vector<TrialResult> openResults(const SweepSpec& spec, const SweepRunOptions& options) {
   const std::string& path = options.resultsPath;
+  std::vector<TrialResult> done;
+  // A writer killed earlier may have left `<path>.tmp-<pid>`; we hold the lock, so none is running.
+  ResultStore::removeStaleTemporaries(path);
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) {
     ResultStore created = ResultStore::create(path, OverwriteMode::kFail);
@@ -220,31 +225,28 @@ ResultStore openResults(const SweepSpec& spec, const SweepRunOptions& options, s
     created.setAttribute(kSweepNameAttribute, spec.name);
     created.setAttribute(kSweepYamlAttribute, spec.definitionYaml);
     created.commit();
-  } else {
-    if (!hdfIsHdf5File(path))
-      throw std::runtime_error("results file " + path +
-                               " exists but is not a readable HDF5 file (corrupt or not a results file); it was left "
-                               "untouched: move it away or use --out");
-    // A writer killed earlier left its "open for write" mark; we hold the lock, so no writer is running.
-    ResultStore::clearWriterMark(path);
-    std::optional<std::string> id;
-    try {
-      id = ResultStore::readAttribute(path, kSweepIdAttribute);
-      done = ResultStore::readAll(path);
-    } catch (const std::exception& e) {
-      throw std::runtime_error(std::string(e.what()) + " (the file was left untouched)");
-    }
-    if (!options.append && id.value_or("") != spec.sweepId) {
-      const std::optional<std::string> name = ResultStore::readAttribute(path, kSweepNameAttribute);
-      throw std::runtime_error("results file " + path + " holds " +
-                               (id ? "another sweep ('" + name.value_or("?") + "', id " + *id + ")"
-                                   : std::string("results that are not from a sweep")) +
-                               "; this sweep '" + spec.name + "' has id " + spec.sweepId +
-                               ". Pass --append to add its trials to that file, or --out another file");
-    }
+    return done;
   }
-  ResultStore store = ResultStore::openForAppend(path, AppendMode::kSwmr);
-  return store;
+  if (!hdfIsHdf5File(path))
+    throw std::runtime_error("results file " + path +
+                             " exists but is not a readable HDF5 file (corrupt or not a results file); it was left "
+                             "untouched: move it away or use --out");
+  std::optional<std::string> id;
+  try {
+    id = ResultStore::readAttribute(path, kSweepIdAttribute);
+    done = ResultStore::readAll(path);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string(e.what()) + " (the file was left untouched)");
+  }
+  if (!options.append && id.value_or("") != spec.sweepId) {
+    const std::optional<std::string> name = ResultStore::readAttribute(path, kSweepNameAttribute);
+    throw std::runtime_error("results file " + path + " holds " +
+                             (id ? "another sweep ('" + name.value_or("?") + "', id " + *id + ")"
+                                 : std::string("results that are not from a sweep")) +
+                             "; this sweep '" + spec.name + "' has id " + spec.sweepId +
+                             ". Pass --append to add its trials to that file, or --out another file");
+  }
+  return done;
 }
 
 struct RunningTrial {
@@ -256,7 +258,7 @@ class Coordinator {
  public:
   Coordinator(const SweepSpec& spec, const SweepRunOptions& options, int groups)
       : spec_(spec), options_(options), lock_(options.resultsPath) {
-    store_ = std::make_unique<ResultStore>(openResults(spec, options, trials_));
+    trials_ = openResults(spec, options);
     plan_ = std::make_unique<TrialPlan>(spec, trials_);
     if (spec.asha) asha_ = std::make_unique<AshaStopper>(*spec.asha);
     status_.total = plan_->total();
@@ -304,23 +306,27 @@ class Coordinator {
       return;
     }
     result.attempts = running.attempt;
-    store_->append(result, FlushMode::kDeferred);
-    unflushed_ = true;
-    plan_->finished(running.trial, result);
-    ++status_.recorded;
-    if (result.status == TrialStatus::kFailed || result.status == TrialStatus::kDiverged) ++status_.failed;
-    if (result.status == TrialStatus::kStoppedEarly) ++status_.stoppedEarly;
-    considerBest(result);
-    trials_.push_back(std::move(result));
-    justRecorded_.push_back(trials_.size() - 1);
+    plan_->finished(running.trial, result);  // bayes learns from it at once
+    unwritten_.push_back(std::move(result));
   }
 
-  // Flushes what arrived since the last call, then tells the progress display:
-  // a trial counts as done once its row is durable.
+  // Writes what arrived since the last write (at most every kWriteInterval, so
+  // that thousands of short trials cost a few file versions per second), then
+  // tells the progress display: a trial counts as done once it is in the file.
   void flushAndReport(int64_t running, bool force) {
-    if (unflushed_) {
-      store_->flush();
-      unflushed_ = false;
+    const Clock::time_point now = Clock::now();
+    if (!unwritten_.empty() && (force || now - lastWrite_ >= kWriteInterval)) {
+      ResultStore::appendAtomically(options_.resultsPath, unwritten_);
+      lastWrite_ = now;
+      for (TrialResult& r : unwritten_) {
+        ++status_.recorded;
+        if (r.status == TrialStatus::kFailed || r.status == TrialStatus::kDiverged) ++status_.failed;
+        if (r.status == TrialStatus::kStoppedEarly) ++status_.stoppedEarly;
+        considerBest(r);
+        trials_.push_back(std::move(r));
+        justRecorded_.push_back(trials_.size() - 1);
+      }
+      unwritten_.clear();
     }
     status_.running = running;
     status_.elapsedSeconds = std::chrono::duration<double>(Clock::now() - start_).count();
@@ -330,7 +336,6 @@ class Coordinator {
                                               : -1.0;
     if (options_.progress) {
       for (std::size_t i : justRecorded_) options_.progress->onTrialRecorded(trials_[i], status_);
-      const Clock::time_point now = Clock::now();
       if (force || now - lastUpdate_ > std::chrono::milliseconds(200)) {
         options_.progress->onUpdate(status_);
         lastUpdate_ = now;
@@ -341,7 +346,6 @@ class Coordinator {
 
   SweepOutcome finish() {
     flushAndReport(0, true);
-    store_.reset();  // closes the file
     SweepOutcome outcome;
     outcome.status = status_;
     outcome.trials = std::move(trials_);
@@ -364,7 +368,9 @@ class Coordinator {
   const SweepSpec& spec_;
   const SweepRunOptions& options_;
   ResultsLock lock_;
-  std::unique_ptr<ResultStore> store_;
+  static constexpr std::chrono::milliseconds kWriteInterval{200};
+  std::vector<TrialResult> unwritten_;  // finished, not yet in the file (nor counted as done)
+  Clock::time_point lastWrite_{};
   std::unique_ptr<TrialPlan> plan_;
   std::unique_ptr<AshaStopper> asha_;
   std::vector<TrialResult> trials_;
@@ -372,7 +378,6 @@ class Coordinator {
   std::deque<RunningTrial> retries_;
   SweepStatus status_;
   bool stopping_ = false;
-  bool unflushed_ = false;
   Clock::time_point start_;
   Clock::time_point lastUpdate_{};
 };

@@ -30,7 +30,7 @@ model:
   fail_at_step: -1     # throw at this step (a failing trial); -1: never
   diverge_at_step: -1  # loss NaN at this step; -1: never
 training:
-  batch_size: 1
+  batch_size: 64       # splits over up to 64 ranks (the global batch must divide)
   max_steps: 1
   max_runtime_s: 1000000
   eval_every_steps: 1

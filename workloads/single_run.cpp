@@ -36,6 +36,16 @@ TrialResult executeRun(PreparedRun& run, Communicator& comm, ProgressSink* progr
                        TrialMonitor* monitor) {
   const auto t0 = std::chrono::steady_clock::now();
   setComputeThreads(run.config.threads);
+  // training.batch_size is the global batch: the same optimisation whatever the
+  // rank count. Each rank draws its equal share of every global batch.
+  if (comm.size() > 1) {
+    const int64_t global = run.config.training.batchSize;
+    if (global % comm.size() != 0)
+      throw ConfigError(run.document.root().section("training").where("batch_size") + ": global batch " +
+                        std::to_string(global) + " does not split evenly over " + std::to_string(comm.size()) +
+                        " ranks; expected a multiple of " + std::to_string(comm.size()));
+    run.config.training.batchSize = global / comm.size();
+  }
   const WorkloadEntry& entry = WorkloadRegistry::instance().get(run.config.workload);
   const std::string& target = run.config.target.metric;
   if (target != "loss" && target != entry.metric)

@@ -151,7 +151,7 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
 
   // The ranks of a trial must take the same branch every step: a local
   // divergence or stop request is agreed on with one max-reduction first.
-  enum StepFlag { kContinue = 0, kStopRequested = 1, kLossNotFinite = 2 };
+  enum StepFlag { kContinue = 0, kStopRequested = 1 };
   auto agreed = [&](int flag) {
     return comm_.size() > 1 ? static_cast<int>(comm_.allReduceMax(static_cast<double>(flag))) : flag;
   };
@@ -176,7 +176,11 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
         Tape tape;  // freed (activations back to the allocator) inside the timed region
         Variable loss = workload_.trainForward(tape, step);
         lossValue = loss.value().item();
-        if (agreed(std::isfinite(lossValue) ? kContinue : kLossNotFinite) == kLossNotFinite) {
+        // The loss of the global batch: every rank holds an equal share, so the mean
+        // of the ranks' losses. One sum also agrees on divergence: a NaN or inf on
+        // any rank makes the sum non-finite on all of them.
+        if (comm_.size() > 1) lossValue = comm_.allReduceSum(lossValue) / static_cast<double>(comm_.size());
+        if (!std::isfinite(lossValue)) {
           timed += comm_.allReduceMax(secondsSince(t0));
           result.status = TrialStatus::kDiverged;
           result.statusMessage = "training loss became " + std::to_string(lossValue) + " at step " +

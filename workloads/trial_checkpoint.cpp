@@ -7,8 +7,9 @@
 //   /values     float32 [parameters]               rank 0's parameters
 //   /states/<n> float32 [parameters]               optimizer state n
 //   /buffers    float32 [ranks, buffer elements]   each rank's buffers
-// trainer_state is one "key value" line per scalar (doubles as %a) and then
-// "curve <n>" followed by one line per evaluation.
+// trainer_state holds TrainerState's scalars and then the curve, encoded with
+// workloads/trial_result_codec.h (doubles as %a, exact), the same encoding the
+// sweep uses to send finished trials to its coordinator.
 #include "workloads/trial_checkpoint.h"
 
 #include <hdf5.h>
@@ -26,15 +27,10 @@
 #include <sstream>
 
 #include "core/hdf5_handle.h"
+#include "workloads/trial_result_codec.h"
 
 namespace gaplab {
 namespace {
-
-std::string hexDouble(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%a", v);
-  return buf;
-}
 
 class Fnv1a {
  public:
@@ -55,123 +51,43 @@ class Fnv1a {
   uint64_t hash_ = 1469598103934665603ull;
 };
 
+// The trainer state as TextEncoder fields (workloads/trial_result_codec.h):
+// scalars in the order of TrainerState, then the curve.
 std::string serializeState(const TrainerState& s) {
-  std::ostringstream out;
-  out << "step " << s.step << "\n"
-      << "optimizer_steps " << s.optimizerSteps << "\n"
-      << "timed_seconds " << hexDouble(s.timedSeconds) << "\n"
-      << "eval_seconds " << hexDouble(s.evalSeconds) << "\n"
-      << "logging_seconds " << hexDouble(s.loggingSeconds) << "\n"
-      << "checkpoint_seconds " << hexDouble(s.checkpointSeconds) << "\n"
-      << "communication_seconds " << hexDouble(s.communicationSeconds) << "\n"
-      << "wall_seconds " << hexDouble(s.wallSeconds) << "\n"
-      << "setup_seconds " << hexDouble(s.setupSeconds) << "\n"
-      << "loss_since_eval " << hexDouble(s.lossSinceEval) << "\n"
-      << "steps_since_eval " << s.stepsSinceEval << "\n"
-      << "running_loss " << hexDouble(s.runningLoss) << "\n"
-      << "last_eval_timed " << hexDouble(s.lastEvalTimed) << "\n"
-      << "started_at_unix " << s.startedAtUnix << "\n"
-      << "resumes " << s.resumes << "\n"
-      << "curve " << s.curve.size() << "\n";
-  for (const EvalRecord& r : s.curve) {
-    out << r.step << ' ' << hexDouble(r.epoch) << ' ' << hexDouble(r.timedSeconds) << ' ' << hexDouble(r.wallSeconds)
-        << ' ' << hexDouble(r.trainLoss) << ' ' << hexDouble(r.evalTrainLoss) << ' ' << hexDouble(r.evalTrainMetric)
-        << ' ' << hexDouble(r.validationLoss) << ' ' << hexDouble(r.validationMetric) << ' '
-        << hexDouble(r.learningRate) << ' ' << r.extras.size();
-    for (const NamedMetric& m : r.extras) out << ' ' << m.name << ' ' << hexDouble(m.value);
-    out << "\n";
-  }
-  return out.str();
+  TextEncoder out;
+  out.put(s.step).put(s.optimizerSteps).put(s.timedSeconds).put(s.evalSeconds).put(s.loggingSeconds);
+  out.put(s.checkpointSeconds).put(s.communicationSeconds).put(s.wallSeconds).put(s.setupSeconds);
+  out.put(s.lossSinceEval).put(s.stepsSinceEval).put(s.runningLoss).put(s.lastEvalTimed).put(s.startedAtUnix);
+  out.put(s.resumes);
+  encodeCurve(out, s.curve);
+  return out.text();
 }
 
-// Reads the text written by serializeState; throws CheckpointError naming `path` on any deviation.
-class StateParser {
- public:
-  StateParser(const std::string& text, const std::string& path) : in_(text), path_(path) {}
-
-  std::string token() {
-    std::string t;
-    if (!(in_ >> t)) fail("ends early");
-    return t;
-  }
-  void expectKey(const char* key) {
-    const std::string t = token();
-    if (t != key) fail("has '" + t + "' where '" + key + "' was expected");
-  }
-  int64_t integer() {
-    const std::string t = token();
-    char* end = nullptr;
-    const long long v = std::strtoll(t.c_str(), &end, 10);
-    if (end == t.c_str() || *end != '\0') fail("has '" + t + "' where an integer was expected");
-    return v;
-  }
-  double real() {
-    const std::string t = token();
-    char* end = nullptr;
-    const double v = std::strtod(t.c_str(), &end);
-    if (end == t.c_str() || *end != '\0') fail("has '" + t + "' where a number was expected");
-    return v;
-  }
-  int64_t keyInt(const char* key) {
-    expectKey(key);
-    return integer();
-  }
-  double keyReal(const char* key) {
-    expectKey(key);
-    return real();
-  }
-  [[noreturn]] void fail(const std::string& what) const {
-    throw CheckpointError("checkpoint " + path_ + ": attribute trainer_state " + what +
-                          " (damaged file, or written by another gaplab)");
-  }
-
- private:
-  std::istringstream in_;
-  std::string path_;
-};
-
 TrainerState parseState(const std::string& text, const std::string& path) {
-  StateParser p(text, path);
-  TrainerState s;
-  s.step = p.keyInt("step");
-  s.optimizerSteps = p.keyInt("optimizer_steps");
-  s.timedSeconds = p.keyReal("timed_seconds");
-  s.evalSeconds = p.keyReal("eval_seconds");
-  s.loggingSeconds = p.keyReal("logging_seconds");
-  s.checkpointSeconds = p.keyReal("checkpoint_seconds");
-  s.communicationSeconds = p.keyReal("communication_seconds");
-  s.wallSeconds = p.keyReal("wall_seconds");
-  s.setupSeconds = p.keyReal("setup_seconds");
-  s.lossSinceEval = p.keyReal("loss_since_eval");
-  s.stepsSinceEval = p.keyInt("steps_since_eval");
-  s.runningLoss = p.keyReal("running_loss");
-  s.lastEvalTimed = p.keyReal("last_eval_timed");
-  s.startedAtUnix = p.keyInt("started_at_unix");
-  s.resumes = p.keyInt("resumes");
-  const int64_t n = p.keyInt("curve");
-  if (n < 0) p.fail("has a negative curve length");
-  for (int64_t i = 0; i < n; ++i) {
-    EvalRecord r;
-    r.step = p.integer();
-    r.epoch = p.real();
-    r.timedSeconds = p.real();
-    r.wallSeconds = p.real();
-    r.trainLoss = p.real();
-    r.evalTrainLoss = p.real();
-    r.evalTrainMetric = p.real();
-    r.validationLoss = p.real();
-    r.validationMetric = p.real();
-    r.learningRate = p.real();
-    const int64_t extras = p.integer();
-    for (int64_t k = 0; k < extras; ++k) {
-      NamedMetric m;
-      m.name = p.token();
-      m.value = p.real();
-      r.extras.push_back(std::move(m));
-    }
-    s.curve.push_back(std::move(r));
+  try {
+    TextDecoder in(text, "checkpoint " + path + ": attribute trainer_state");
+    TrainerState s;
+    s.step = in.getInt();
+    s.optimizerSteps = in.getInt();
+    s.timedSeconds = in.getDouble();
+    s.evalSeconds = in.getDouble();
+    s.loggingSeconds = in.getDouble();
+    s.checkpointSeconds = in.getDouble();
+    s.communicationSeconds = in.getDouble();
+    s.wallSeconds = in.getDouble();
+    s.setupSeconds = in.getDouble();
+    s.lossSinceEval = in.getDouble();
+    s.stepsSinceEval = in.getInt();
+    s.runningLoss = in.getDouble();
+    s.lastEvalTimed = in.getDouble();
+    s.startedAtUnix = in.getInt();
+    s.resumes = in.getInt();
+    s.curve = decodeCurve(in);
+    if (!in.atEnd()) throw std::runtime_error("checkpoint " + path + ": attribute trainer_state has trailing data");
+    return s;
+  } catch (const std::runtime_error& e) {
+    throw CheckpointError(std::string(e.what()) + " (attribute trainer_state of a damaged checkpoint?)");
   }
-  return s;
 }
 
 // Writes `data` as a float32 dataset of shape `dims` (1-D or 2-D). A dataset with
