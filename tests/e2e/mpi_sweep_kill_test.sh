@@ -64,7 +64,9 @@ kills=0
 for attempt in $(seq 1 12); do
   mpirun -np 3 --oversubscribe "$gaplab" sweep sweep.yaml --out run.h5 --progress quiet > "run$attempt.log" 2>&1 &
   launcher=$!
-  sleep "$((RANDOM % 3)).$((RANDOM % 10))"  # 0.0 to 2.9 s: before, during and between trials
+  # 0.3 to 1.2 s: before the file exists, during trials, between them. The sweep
+  # holds about 6 s of trial work, so it takes several kills to finish.
+  sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 0.3 + (r % 90) / 100 }')"
   if ! kill -0 "$launcher" 2> /dev/null; then
     wait "$launcher"; rc=$?
     [ "$rc" -eq 0 ] || { cat "run$attempt.log"; echo "sweep exited $rc"; exit 1; }
