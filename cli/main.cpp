@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
@@ -10,6 +11,23 @@
 #include "cli/results_file.h"
 #include "core/config/config_error.h"
 #include "workloads/trial_checkpoint.h"
+
+namespace {
+
+// Under mpirun/srun every rank fails the same way on a bad config or file; only
+// the first rank says so (the launcher's own rank variables, set before MPI_Init).
+bool isFirstRank() {
+  for (const char* var : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"})
+    if (const char* value = std::getenv(var)) return std::atoi(value) == 0;
+  return true;
+}
+
+template <class... Args>
+void report(const char* format, Args... args) {
+  if (isFirstRank()) std::fprintf(stderr, format, args...);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace gaplab::cli;
@@ -107,19 +125,19 @@ int main(int argc, char** argv) {
     if (exportCmd->parsed()) return exportCommand(exportOptions);
     if (scoreCmd->parsed()) return scoreCommand(score);
   } catch (const gaplab::ConfigError& e) {
-    std::fprintf(stderr, "gaplab: config error: %s\n", e.what());
+    report("gaplab: config error: %s\n", e.what());
     return kExitUsage;
   } catch (const gaplab::CheckpointError& e) {
-    std::fprintf(stderr, "gaplab: %s\n", e.what());
+    report("gaplab: %s\n", e.what());
     return kExitUsage;
   } catch (const OutputError& e) {
-    std::fprintf(stderr, "gaplab: %s\n", e.what());
+    report("gaplab: %s\n", e.what());
     return kExitOutput;
   } catch (const std::invalid_argument& e) {
-    std::fprintf(stderr, "gaplab: %s\n", e.what());
+    report("gaplab: %s\n", e.what());
     return kExitUsage;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "gaplab: internal error: %s\n", e.what());
+    report("gaplab: internal error: %s\n", e.what());
     return kExitInternal;
   }
   return kExitUsage;
