@@ -42,8 +42,15 @@ struct SweepOptions {
   bool append = false;            // add to a results file of another sweep
   bool dryRun = false;
   std::string progress = "auto";
+  std::string shard;              // "K/N": run only shard K of N (Slurm array tasks); empty: all
 };
 int sweepCommand(const SweepOptions& options);
+
+struct MergeOptions {
+  std::string outPath;
+  std::vector<std::string> inputPaths;
+};
+int mergeCommand(const MergeOptions& options);
 // The commands below read results files; an unreadable file or an unwritable
 // output throws OutputError (cli/results_file.h), which main maps to exit 6.
 

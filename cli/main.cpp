@@ -76,6 +76,13 @@ int main(int argc, char** argv) {
   sweepCmd->add_flag("--dry-run", sweep.dryRun, "Print the trials it would run, with ids and estimated costs, and stop");
   sweepCmd->add_option("--progress", sweep.progress, "Progress display: auto, live, log or quiet")
       ->check(CLI::IsMember({"auto", "live", "log", "quiet"}));
+  sweepCmd->add_option("--shard", sweep.shard, "Run only shard K of N (K/N, 0 <= K < N): a Slurm array task's part");
+
+  MergeOptions merge;
+  CLI::App* mergeCmd = app.add_subcommand("merge", "Join the results files of a sweep's shards (array tasks) into one");
+  mergeCmd->add_option("out", merge.outPath, "Output results file (created, or extended if it holds the same sweep)")
+      ->required();
+  mergeCmd->add_option("inputs", merge.inputPaths, "Shard results files")->required();
 
   std::string summaryPath;
   CLI::App* summaryCmd = app.add_subcommand("summary", "Print the trials of a results file as a table");
@@ -121,6 +128,7 @@ int main(int argc, char** argv) {
     if (benchCmd->parsed()) return bench.allreduce ? allReduceBenchCommand(bench) : benchCommand(bench);
     if (summaryCmd->parsed()) return summaryCommand(summaryPath);
     if (sweepCmd->parsed()) return sweepCommand(sweep);
+    if (mergeCmd->parsed()) return mergeCommand(merge);
     if (statusCmd->parsed()) return statusCommand(statusPath);
     if (exportCmd->parsed()) return exportCommand(exportOptions);
     if (scoreCmd->parsed()) return scoreCommand(score);

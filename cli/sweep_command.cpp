@@ -83,15 +83,27 @@ void printBestTrials(const SweepSpec& spec, const SweepOutcome& outcome, const s
               out.c_str());
 }
 
+// "K/N" -> {K, N}; std::invalid_argument (exit 2) for anything else.
+SweepShard parseShard(const std::string& text) {
+  SweepShard shard;
+  if (text.empty()) return shard;
+  char extra = 0;
+  if (std::sscanf(text.c_str(), "%d/%d%c", &shard.index, &shard.count, &extra) != 2 || shard.count < 1 ||
+      shard.index < 0 || shard.index >= shard.count)
+    throw std::invalid_argument("--shard " + text + ": expected K/N with 0 <= K < N, e.g. --shard 2/8");
+  return shard;
+}
+
 }  // namespace
 
 int sweepCommand(const SweepOptions& options) {
+  const SweepShard shard = parseShard(options.shard);
   const SweepSpec spec = SweepSpec::load(options.sweepPath);  // ConfigError -> exit 2 in main
   std::string out = options.outPath.empty() ? defaultResultsPath(spec) : options.outPath;
   if (options.dryRun) return dryRun(spec, out);  // writes nothing, not even the default results/ folder
-  if (options.outPath.empty()) {
+  if (const std::filesystem::path parent = std::filesystem::path(out).parent_path(); !parent.empty()) {
     std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(out).parent_path(), ec);
+    std::filesystem::create_directories(parent, ec);  // a failure surfaces when the file is created
   }
 
   const std::atomic<bool>& stop = installStopSignalHandlers();
@@ -110,6 +122,7 @@ int sweepCommand(const SweepOptions& options) {
   run.append = options.append;
   run.stop = &stop;
   run.progress = &progress;
+  run.shard = shard;
   if (coordinator)
     std::fprintf(stderr, "gaplab sweep: %s (%s), %d rank(s), ranks_per_trial %d, results -> %s\n", spec.name.c_str(),
                  options.sweepPath.c_str(), worldSize, spec.ranksPerTrial, out.c_str());

@@ -259,7 +259,7 @@ class Coordinator {
   Coordinator(const SweepSpec& spec, const SweepRunOptions& options, int groups)
       : spec_(spec), options_(options), lock_(options.resultsPath) {
     trials_ = openResults(spec, options);
-    plan_ = std::make_unique<TrialPlan>(spec, trials_);
+    plan_ = std::make_unique<TrialPlan>(spec, trials_, options.shard);
     if (spec.asha) asha_ = std::make_unique<AshaStopper>(*spec.asha);
     status_.total = plan_->total();
     status_.alreadyDone = plan_->alreadyDone();

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "sweeps/sweep_spec.h"
+#include "sweeps/trial_plan.h"
 #include "workloads/trial_result.h"
 
 namespace gaplab {
@@ -57,6 +58,7 @@ struct SweepRunOptions {
   bool append = false;                        // accept a results file that holds another sweep
   const std::atomic<bool>* stop = nullptr;    // set by SIGINT/SIGTERM
   SweepProgressSink* progress = nullptr;      // used on the coordinator only
+  SweepShard shard;                           // run only this part of the sweep (Slurm array tasks)
 };
 
 struct SweepOutcome {

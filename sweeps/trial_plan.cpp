@@ -106,13 +106,18 @@ PlannedTrial TrialPlan::makeTrial(int submission, int study, int64_t index, cons
   return t;
 }
 
-TrialPlan::TrialPlan(const SweepSpec& spec, const std::vector<TrialResult>& done) : spec_(spec) {
+TrialPlan::TrialPlan(const SweepSpec& spec, const std::vector<TrialResult>& done, SweepShard shard) : spec_(spec) {
+  if (shard.count < 1 || shard.index < 0 || shard.index >= shard.count)
+    throw std::invalid_argument("sweep shard " + std::to_string(shard.index) + "/" + std::to_string(shard.count) +
+                                ": expected 0 <= index < count");
   for (const TrialResult& r : done) doneIds_.insert(r.trialId);
   const int submissions = static_cast<int>(spec.submissions.size());
   if (spec.sampler == SamplerKind::kBayes) {
+    int streamIndex = 0;
     for (int s = 0; s < submissions; ++s) {
       const SearchSpace& space = spec.submissions[static_cast<std::size_t>(s)].space;
       for (int study = 0; study < spec.studies; ++study) {
+        if (streamIndex++ % shard.count != shard.index) continue;  // another shard's stream
         auto stream = std::make_unique<Stream>();
         stream->submission = s;
         stream->study = study;
@@ -150,22 +155,28 @@ TrialPlan::TrialPlan(const SweepSpec& spec, const std::vector<TrialResult>& done
           for (const TrialPoint& grid : space.gridCombinations()) points.push_back(space.compose(grid, u));
         }
       }
-      for (std::size_t k = 0; k < points.size(); ++k) {
-        PlannedTrial t = makeTrial(s, study, static_cast<int64_t>(k), points[k]);
-        ++total_;
-        if (doneIds_.count(t.id)) {
-          ++alreadyDone_;
-          continue;
-        }
-        queue_.push_back(std::move(t));
-      }
+      for (std::size_t k = 0; k < points.size(); ++k)
+        queue_.push_back(makeTrial(s, study, static_cast<int64_t>(k), points[k]));
     }
   }
-  // Longest estimated cost first (ties in plan order); next() takes from the back.
+  // Longest estimated cost first (ties in plan order). Shards deal the sorted
+  // list round-robin, so each gets a similar mix of long and short trials; done
+  // trials are dealt too, so a shard's trials never depend on what is done.
   std::stable_sort(queue_.begin(), queue_.end(), [](const PlannedTrial& a, const PlannedTrial& b) {
     return a.estimatedCost > b.estimatedCost;
   });
-  std::reverse(queue_.begin(), queue_.end());
+  std::vector<PlannedTrial> mine;
+  for (std::size_t i = 0; i < queue_.size(); ++i) {
+    if (static_cast<int>(i % static_cast<std::size_t>(shard.count)) != shard.index) continue;
+    ++total_;
+    if (doneIds_.count(queue_[i].id)) {
+      ++alreadyDone_;
+      continue;
+    }
+    mine.push_back(std::move(queue_[i]));
+  }
+  queue_ = std::move(mine);
+  std::reverse(queue_.begin(), queue_.end());  // next() takes from the back
 }
 
 std::optional<PlannedTrial> TrialPlan::next() {

@@ -38,11 +38,20 @@ struct PlannedTrial {
   double estimatedCost = 0.0;
 };
 
+// One of `count` disjoint parts of a sweep (Slurm array tasks): non-adaptive
+// sweeps deal their trials round-robin in dispatch order, bayes deals its
+// (submission, study) streams.
+struct SweepShard {
+  int index = 0;
+  int count = 1;
+};
+
 class TrialPlan {
  public:
   // `done` holds the ids (and, for bayes, the results) of trials already in the
-  // results file: they are not run again.
-  TrialPlan(const SweepSpec& spec, const std::vector<TrialResult>& done);
+  // results file: they are not run again. Only `shard`'s trials are planned
+  // (std::invalid_argument for an index outside [0, count)).
+  TrialPlan(const SweepSpec& spec, const std::vector<TrialResult>& done, SweepShard shard = {});
   ~TrialPlan();
 
   // Every trial the sweep consists of (done ones included).
