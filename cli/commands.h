@@ -46,6 +46,21 @@ struct SweepOptions {
 };
 int sweepCommand(const SweepOptions& options);
 
+// `gaplab slurm render|submit|status SWEEP.yaml`: empty strings and negative
+// numbers mean "not given" (the slurm.yaml default or the built-in one applies).
+struct SlurmCliOptions {
+  std::string action;        // render, submit, status
+  std::string sweepPath;
+  std::string configPath;    // --config slurm.yaml
+  std::string outPath;       // --out results file
+  std::string partition, account, qos, time, mem, constraint, workdir, output, gaplab, launcher;
+  int nodes = -1, ntasksPerNode = -1, cpusPerTask = -1, gpusPerNode = -1, signalSeconds = -1, maxRequeues = -1;
+  int arrayTasks = -1, arrayThrottle = -1;
+  bool exclusive = false;
+  std::vector<std::string> sbatch, environment, modules;
+};
+int slurmCommand(const SlurmCliOptions& options);
+
 struct MergeOptions {
   std::string outPath;
   std::vector<std::string> inputPaths;

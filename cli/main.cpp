@@ -78,6 +78,38 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "live", "log", "quiet"}));
   sweepCmd->add_option("--shard", sweep.shard, "Run only shard K of N (K/N, 0 <= K < N): a Slurm array task's part");
 
+  SlurmCliOptions slurm;
+  CLI::App* slurmCmd = app.add_subcommand("slurm", "Run a sweep on a Slurm cluster: render, submit or status");
+  slurmCmd->add_option("action", slurm.action, "render (print the batch script), submit (sbatch it) or status")
+      ->required()
+      ->check(CLI::IsMember({"render", "submit", "status"}));
+  slurmCmd->add_option("sweep", slurm.sweepPath, "Sweep YAML")->required();
+  slurmCmd->add_option("--config", slurm.configPath, "Slurm defaults (default: $GAPLAB_SLURM_CONFIG or ~/.config/gaplab/slurm.yaml)");
+  slurmCmd->add_option("--out", slurm.outPath, "Results file (default: results/<sweep name>.h5 under --workdir)");
+  slurmCmd->add_option("--partition,-p", slurm.partition, "Partition");
+  slurmCmd->add_option("--account,-A", slurm.account, "Account");
+  slurmCmd->add_option("--qos", slurm.qos, "Quality of service");
+  slurmCmd->add_option("--time,-t", slurm.time, "Time limit: MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS");
+  slurmCmd->add_option("--nodes,-N", slurm.nodes, "Nodes");
+  slurmCmd->add_option("--ntasks-per-node", slurm.ntasksPerNode, "MPI ranks per node (world rank 0 coordinates)");
+  slurmCmd->add_option("--cpus-per-task,-c", slurm.cpusPerTask, "Cores per rank (OMP_NUM_THREADS)");
+  slurmCmd->add_option("--gpus-per-node", slurm.gpusPerNode, "GPUs per node");
+  slurmCmd->add_option("--mem", slurm.mem, "Memory per node, e.g. 8G");
+  slurmCmd->add_option("--constraint,-C", slurm.constraint, "Node features");
+  slurmCmd->add_flag("--exclusive", slurm.exclusive, "Whole nodes only");
+  slurmCmd->add_option("--sbatch", slurm.sbatch, "Extra #SBATCH directive, e.g. --sbatch=--mail-type=END (repeatable)");
+  slurmCmd->add_option("--env", slurm.environment, "NAME=value exported in the job (repeatable)");
+  slurmCmd->add_option("--module", slurm.modules, "module load NAME before the run (repeatable)");
+  slurmCmd->add_option("--workdir", slurm.workdir, "Working directory of the job (default: here)");
+  slurmCmd->add_option("--output,-o", slurm.output, "Job log path (default: <workdir>/slurm/<job>-%j.out)");
+  slurmCmd->add_option("--signal-s", slurm.signalSeconds, "Seconds before the time limit to checkpoint and requeue (default 300)");
+  slurmCmd->add_option("--max-requeues", slurm.maxRequeues, "Requeues after time-limit warnings, at most (default 3)");
+  slurmCmd->add_option("--array", slurm.arrayTasks, "Array mode: run the sweep as N shards (array tasks)");
+  slurmCmd->add_option("--throttle", slurm.arrayThrottle, "Array mode: tasks running at once (default 2)");
+  slurmCmd->add_option("--launcher", slurm.launcher, "srun (--mpi=pmix, default) or mpirun inside the allocation")
+      ->check(CLI::IsMember({"srun", "mpirun"}));
+  slurmCmd->add_option("--gaplab", slurm.gaplab, "The gaplab binary the job runs (default: this one)");
+
   MergeOptions merge;
   CLI::App* mergeCmd = app.add_subcommand("merge", "Join the results files of a sweep's shards (array tasks) into one");
   mergeCmd->add_option("out", merge.outPath, "Output results file (created, or extended if it holds the same sweep)")
@@ -129,6 +161,7 @@ int main(int argc, char** argv) {
     if (summaryCmd->parsed()) return summaryCommand(summaryPath);
     if (sweepCmd->parsed()) return sweepCommand(sweep);
     if (mergeCmd->parsed()) return mergeCommand(merge);
+    if (slurmCmd->parsed()) return slurmCommand(slurm);
     if (statusCmd->parsed()) return statusCommand(statusPath);
     if (exportCmd->parsed()) return exportCommand(exportOptions);
     if (scoreCmd->parsed()) return scoreCommand(score);

@@ -23,6 +23,7 @@ const std::atomic<bool>& installStopSignalHandlers() {
   action.sa_flags = SA_RESETHAND;  // a second signal takes the default action
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGUSR2, &action, nullptr);  // Slurm's warning before the time limit (--signal=B:USR2@s, forwarded by the job script)
   return gStopRequested;
 }
 

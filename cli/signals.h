@@ -1,4 +1,5 @@
-// cli/signals.h — SIGINT/SIGTERM become a polite stop request.
+// cli/signals.h — SIGINT/SIGTERM (and SIGUSR2, Slurm's time-limit warning)
+// become a polite stop request.
 //
 // Why: a run stopped by Ctrl-C or by a scheduler must still record what it
 // did. The first signal sets a flag the trainer polls between steps; the
