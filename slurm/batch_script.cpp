@@ -71,7 +71,7 @@ std::string renderBatchScript(const SweepJob& job, const SlurmOptions& o) {
   s << "export OMP_NUM_THREADS=" << o.cpusPerTask << "\n";
   s << "max_requeues=" << o.maxRequeues << "\n";
   s << "restarts=${SLURM_RESTART_COUNT:-0}\n";
-  s << "echo \"gaplab: job ${SLURM_JOB_ID} on ${SLURM_JOB_NODELIST:-?}, start $((restarts + 1)) of $((max_requeues + 1)) at "
+  s << "echo \"gaplab: job ${SLURM_JOB_ID:-?} on ${SLURM_JOB_NODELIST:-?}, start $((restarts + 1)) of $((max_requeues + 1)) at "
        "$(date -u +%FT%TZ)\"\n\n";
 
   const std::string launcher =
@@ -102,7 +102,7 @@ done
 
 if [ "$warned" = 1 ]; then
   self=${SLURM_ARRAY_JOB_ID:+${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}}
-  self=${self:-$SLURM_JOB_ID}
+  self=${self:-${SLURM_JOB_ID:-}}
   if [ "$restarts" -lt "$max_requeues" ]; then
     echo "gaplab: time limit near (exit $rc): trials checkpointed; requeueing $self (restart $((restarts + 1)) of $max_requeues)"
     scontrol requeue "$self" && exit 0
