@@ -74,18 +74,28 @@ print_env() {
   cat "$dir/env.sh"
 }
 
-# stop_pid PIDFILE NAME: SIGTERM, wait up to 10 s, then SIGKILL.
-stop_pid() {
-  local f=$1 name=$2 pid i
-  pid_alive "$f" || { rm -f "$f"; return 0; }
-  pid=$(cat "$f")
-  kill -TERM "$pid" 2> /dev/null || true
-  for i in $(seq 100); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
-  if kill -0 "$pid" 2> /dev/null; then
-    say "$name (pid $pid) ignored SIGTERM for 10 s; killing it"
-    kill -KILL "$pid" 2> /dev/null || true
-  fi
-  rm -f "$f"
+# stop_pids NAME=PIDFILE...: SIGTERM to all (each takes about 2 s to exit), wait
+# up to 10 s, then SIGKILL what is left.
+stop_pids() {
+  local a f pids=() i
+  for a in "$@"; do
+    f=${a#*=}
+    if pid_alive "$f"; then pids+=("$(cat "$f")"); kill -TERM "${pids[-1]}" 2> /dev/null || true; fi
+  done
+  for i in $(seq 100); do
+    local alive=0 p
+    for p in "${pids[@]}"; do kill -0 "$p" 2> /dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.1
+  done
+  for a in "$@"; do
+    f=${a#*=}
+    if pid_alive "$f"; then
+      say "${a%%=*} (pid $(cat "$f")) ignored SIGTERM for 10 s; killing it"
+      kill -KILL "$(cat "$f")" 2> /dev/null || true
+    fi
+    rm -f "$f"
+  done
 }
 
 stop_cluster() {
@@ -98,9 +108,8 @@ stop_cluster() {
       sleep 0.2
     done
   fi
-  stop_pid "$slurmd_pid" slurmd
-  stop_pid "$ctld_pid" slurmctld
-  stop_pid "$munged_pid" munged
+  stop_pids slurmd="$slurmd_pid" slurmctld="$ctld_pid"
+  stop_pids munged="$munged_pid"   # last: the Slurm daemons authenticate until they exit
 }
 
 # Two free TCP ports (slurmctld, slurmd) derived from DIR, so that two clusters
@@ -108,7 +117,9 @@ stop_cluster() {
 pick_ports() {
   local base used p
   base=$(( 20000 + $(printf '%s' "$dir" | cksum | cut -d' ' -f1) % 20000 ))
-  used=$(ss -Htan 2> /dev/null | awk '{print $4}' | sed 's/.*://' | sort -u)
+  # Ports in use (any state), from /proc: no iproute2 on a bare Debian image.
+  used=$(awk 'FNR > 1 { split($2, a, ":"); print a[2] }' /proc/net/tcp /proc/net/tcp6 2> /dev/null \
+         | while read -r h; do echo $((16#$h)); done | sort -u)
   for p in $(seq "$base" 2 $((base + 200))); do
     if ! grep -qx "$p" <<< "$used" && ! grep -qx "$((p + 1))" <<< "$used"; then
       echo "$p $((p + 1))"; return 0
@@ -233,6 +244,7 @@ case "$cmd" in
   stop)
     need_tools
     stop_cluster
+    [ "$run" = "$dir/run" ] || rm -rf "$run"   # the short /tmp directory of a long DIR
     say "stopped ($dir)" ;;
   status)
     need_tools

@@ -8,9 +8,14 @@
 # for it (sbatch --wait), and checks its output. Needs SLURM_CONF (set by ctest).
 # Exit 77: Slurm is not installed.
 set -euo pipefail
-command -v sbatch > /dev/null || { echo "sbatch missing (Debian's slurm-wlm): skipped"; exit 77; }
+# The same tools whose absence makes scripts/slurm_test_cluster.sh (the fixture) skip.
+for t in sbatch slurmctld slurmd munged; do
+  command -v "$t" > /dev/null || { echo "$t missing (Debian's slurm-wlm, munge): skipped"; exit 77; }
+done
 : "${SLURM_CONF:?SLURM_CONF must name the slurm.conf of the test cluster (ctest sets it)}"
-[ -r "$SLURM_CONF" ] || { echo "no test cluster: $SLURM_CONF missing (did Slurm.ClusterStart run?)" >&2; exit 1; }
+if [ ! -r "$SLURM_CONF" ] || ! timeout 20 sinfo -h > /dev/null; then
+  echo "no test cluster at $SLURM_CONF (did Slurm.ClusterStart pass?)" >&2; exit 1
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
