@@ -77,12 +77,12 @@ print_env() {
 # stop_pids NAME=PIDFILE...: SIGTERM to all (each takes about 2 s to exit), wait
 # up to 10 s, then SIGKILL what is left.
 stop_pids() {
-  local a f pids=() i
+  local a f pids=()
   for a in "$@"; do
     f=${a#*=}
     if pid_alive "$f"; then pids+=("$(cat "$f")"); kill -TERM "${pids[-1]}" 2> /dev/null || true; fi
   done
-  for i in $(seq 100); do
+  for _ in $(seq 100); do
     local alive=0 p
     for p in "${pids[@]}"; do kill -0 "$p" 2> /dev/null && alive=1; done
     [ "$alive" = 0 ] && break
@@ -101,9 +101,10 @@ stop_pids() {
 stop_cluster() {
   if [ -f "$conf" ] && pid_alive "$ctld_pid"; then
     # Cancel this cluster's jobs first so that no slurmstepd outlives slurmd.
-    timeout 10 scancel --full --quiet --user=root 2> /dev/null || true
-    local i
-    for i in $(seq 100); do
+    # (Every user's: tests may submit as another user.)
+    timeout 10 squeue -h -o %A 2> /dev/null | sort -u \
+      | xargs -r timeout 10 scancel --full --quiet 2> /dev/null || true
+    for _ in $(seq 100); do
       [ -z "$(timeout 5 squeue -h -t running,completing -o %i 2> /dev/null)" ] && break
       sleep 0.2
     done
@@ -129,19 +130,24 @@ pick_ports() {
 }
 
 write_conf() {
-  local node cpus mem real_cpus ports mpi
+  local node cpus mem real_cpus ports ctld_port slurmd_port mpi
   # slurmd -C prints this machine as slurm.conf sees it: NodeName=h CPUs=2 ... RealMemory=M
   local probe
   probe=$(slurmd -C 2> /dev/null | head -1) || die "'slurmd -C' failed"
   node=$(sed -n 's/.*NodeName=\([^ ]*\).*/\1/p' <<< "$probe")
   real_cpus=$(sed -n 's/.*CPUs=\([0-9]*\).*/\1/p' <<< "$probe")
   mem=$(sed -n 's/.*RealMemory=\([0-9]*\).*/\1/p' <<< "$probe")
-  [ -n "$node" ] && [ -n "$real_cpus" ] && [ -n "$mem" ] || die "cannot parse 'slurmd -C': $probe"
+  if [ -z "$node" ] || [ -z "$real_cpus" ] || [ -z "$mem" ]; then die "cannot parse 'slurmd -C': $probe"; fi
   cpus=${GAPLAB_SLURM_CPUS:-$(( real_cpus > 8 ? real_cpus : 8 ))}
-  read -r ctld_port slurmd_port < <(pick_ports)
-  mpi=none
-  ls "$plugin_dir"/mpi_pmix*.so > /dev/null 2>&1 && [ -e /usr/lib/x86_64-linux-gnu/pmix2/lib/libpmix.so ] \
-    && mpi=pmix
+  ports=$(pick_ports)
+  read -r ctld_port slurmd_port <<< "$ports"
+  # The pmix plugin dlopens pmix2/lib/libpmix.so, which only libpmix-dev ships.
+  mpi=pmix
+  if ! ls "$plugin_dir"/mpi_pmix*.so > /dev/null 2>&1 || [ ! -e /usr/lib/x86_64-linux-gnu/pmix2/lib/libpmix.so ]; then
+    mpi=none
+    say "warning: no PMIx (slurm-wlm-basic-plugins' mpi_pmix and libpmix-dev): MpiDefault=none," \
+        "srun --mpi=pmix will fail" >&2
+  fi
   rm -f "$conf"
   cat > "$conf" <<EOF
 # Written by scripts/slurm_test_cluster.sh for a one-node test cluster; do not edit.
@@ -224,8 +230,8 @@ start_cluster() {
   slurmctld -c -f "$conf" || die "slurmctld failed to start; see $dir/log/slurmctld.log"
   slurmd -f "$conf" -N "$node" || die "slurmd failed to start; see $dir/log/slurmd.log"
 
-  local i state=
-  for i in $(seq 120); do
+  local state=
+  for _ in $(seq 120); do
     state=$(timeout 5 sinfo -h -N -n "$node" -o %T 2> /dev/null || true)
     case "$state" in idle*|mixed*|allocated*) break ;; esac
     pid_alive "$ctld_pid" || die "slurmctld exited; see $dir/log/slurmctld.log"
