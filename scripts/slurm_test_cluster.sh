@@ -109,6 +109,12 @@ stop_cluster() {
       sleep 0.2
     done
   fi
+  # A job leaves squeue before its slurmstepd processes exit; each holds a socket
+  # <node>_<job>.<step> in the spool directory until it does.
+  for _ in $(seq 100); do
+    compgen -G "$run/spool/*_[0-9]*" > /dev/null || break
+    sleep 0.1
+  done
   stop_pids slurmd="$slurmd_pid" slurmctld="$ctld_pid"
   stop_pids munged="$munged_pid"   # last: the Slurm daemons authenticate until they exit
 }
