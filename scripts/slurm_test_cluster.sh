@@ -26,7 +26,7 @@ say() { echo "slurm_test_cluster.sh: $*"; }
 cmd=${1:-}
 case "$cmd" in
   start|stop|status|env) ;;
-  -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
   *) echo "usage: $0 start|stop|status|env [DIR]" >&2; exit 2 ;;
 esac
 dir=${2:-/tmp/gaplab-slurm}
