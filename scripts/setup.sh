@@ -24,7 +24,11 @@ done
 
 packages=(cmake g++ make openmpi-bin libopenmpi-dev libhdf5-dev hdf5-tools libeigen3-dev
           libyaml-cpp-dev libgtest-dev libcli11-dev zlib1g-dev dataset-fashion-mnist fortunes fortunes-de gnuplot-nox
-          python3-h5py)
+          python3-h5py
+          slurm-wlm munge libpmix-dev)
+# slurm-wlm + munge: the one-node test cluster of the slurm tests (scripts/slurm_test_cluster.sh).
+# libpmix-dev: Slurm's mpi_pmix plugin dlopens pmix2/lib/libpmix.so, the unversioned
+# link that only the -dev package ships; without it `srun --mpi=pmix` fails.
 [ "$with_reference" = 1 ] && packages+=(python3-torch libopenblas0-pthread)
 
 missing=()
