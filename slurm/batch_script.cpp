@@ -74,9 +74,18 @@ std::string renderBatchScript(const SweepJob& job, const SlurmOptions& o) {
   s << "echo \"gaplab: job ${SLURM_JOB_ID:-?} on ${SLURM_JOB_NODELIST:-?}, start $((restarts + 1)) of $((max_requeues + 1)) at "
        "$(date -u +%FT%TZ)\"\n\n";
 
-  const std::string launcher =
-      o.launcher == SlurmLauncher::kSrun ? "srun --mpi=pmix --kill-on-bad-exit=1" : "mpirun --oversubscribe";
-  s << "cmd=(" << launcher << " " << shellQuote(o.gaplab.empty() ? "gaplab" : o.gaplab) << " sweep "
+  if (o.launcher == SlurmLauncher::kSrun) {
+    // srun --mpi=pmix where this Slurm has the PMIx plugin, else Open MPI's mpirun inside the allocation.
+    s << "if srun --mpi=list 2>&1 | grep -qw pmix; then\n"
+         "  launch=(srun --mpi=pmix --kill-on-bad-exit=1)\n"
+         "else\n"
+         "  echo \"gaplab: this Slurm has no PMIx plugin; starting the ranks with mpirun\"\n"
+         "  launch=(mpirun)\n"
+         "fi\n";
+  } else {
+    s << "launch=(mpirun)\n";
+  }
+  s << "cmd=(\"${launch[@]}\" " << shellQuote(o.gaplab.empty() ? "gaplab" : o.gaplab) << " sweep "
     << shellQuote(job.sweepPath) << " --progress log";
   if (array) {
     const std::filesystem::path results(job.resultsPath);

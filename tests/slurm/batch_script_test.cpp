@@ -47,10 +47,12 @@ class BatchScriptTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  // A stub command in dir_/bin that writes its arguments, one per line, to dir_/<name>.args.
+  // A stub command in dir_/bin that writes its arguments, one per line, to
+  // dir_/<name>.args (a stub srun also answers `srun --mpi=list` with pmix).
   void stub(const std::string& name) {
     const fs::path path = dir_ / "bin" / name;
-    std::ofstream(path) << "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > '" << (dir_ / (name + ".args")).string()
+    std::ofstream(path) << "#!/bin/sh\n[ \"$1\" = --mpi=list ] && { echo 'MPI plugin types are: none pmix'; exit 0; }\n"
+                        << "for a in \"$@\"; do printf '%s\\n' \"$a\"; done > '" << (dir_ / (name + ".args")).string()
                         << "'\nexit 0\n";
     fs::permissions(path, fs::perms::owner_all);
   }
@@ -143,6 +145,19 @@ TEST_F(BatchScriptTest, NoValueCanInjectShellCode) {
   EXPECT_EQ(args[8], "/results/" + evil + ".h5");
   const std::vector<std::string> module = readLines(dir_ / "module.args");
   EXPECT_EQ(module, (std::vector<std::string>{"load", evil}));
+}
+
+TEST_F(BatchScriptTest, FallsBackToMpirunWithoutPmix) {
+  // An srun without the PMIx plugin: the job starts its ranks with mpirun.
+  const fs::path srun = dir_ / "bin" / "srun";
+  std::ofstream(srun) << "#!/bin/sh\necho 'MPI plugin types are: none'\nexit 0\n";
+  fs::permissions(srun, fs::perms::owner_all);
+  stub("mpirun");
+  ASSERT_EQ(run(renderBatchScript(job_, options_)), 0) << readText(dir_ / "job.log");
+  const std::vector<std::string> args = readLines(dir_ / "mpirun.args");
+  ASSERT_FALSE(args.empty());
+  EXPECT_EQ(args.front(), "/opt/gaplab/bin/gaplab");
+  EXPECT_NE(readText(dir_ / "job.log").find("no PMIx plugin"), std::string::npos);
 }
 
 TEST_F(BatchScriptTest, RefusesValuesThatCannotBeDirectives) {
