@@ -266,6 +266,10 @@ class Coordinator {
     status_.groups = groups;
     for (const TrialResult& r : trials_) considerBest(r);
     std::filesystem::create_directories(sweepCheckpointDirectory(options.resultsPath));
+    // A trial killed while writing its checkpoint leaves `<id>.ckpt.tmp-<pid>` (the checkpoint itself is renamed into place).
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(sweepCheckpointDirectory(options.resultsPath), ec))
+      if (entry.path().filename().string().find(".tmp-") != std::string::npos) std::filesystem::remove(entry.path(), ec);
     start_ = Clock::now();
   }
 
