@@ -146,6 +146,7 @@ int runCommand(const RunOptions& options) {
     comm = std::make_unique<LocalCommunicator>();
   }
   const bool reporter = comm->rank() == 0;
+  if (reporter) TrialCheckpoint::removeStaleTemporaries(checkpointPath);
   if (options.overwrite && !resume.resume && reporter) {
     std::error_code ec;
     std::filesystem::remove(checkpointPath, ec);  // a fresh start: an older run's checkpoint must not be resumed later

@@ -13,6 +13,7 @@
 #include "workloads/trial_checkpoint.h"
 
 #include <hdf5.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -298,6 +299,20 @@ TrainerState TrialCheckpoint::load(const std::string& path, const CheckpointIden
     throw;
   } catch (const std::exception& e) {
     throw CheckpointError("checkpoint " + path + " cannot be read (truncated or corrupt?): " + e.what());
+  }
+}
+
+void TrialCheckpoint::removeStaleTemporaries(const std::string& path) {
+  const std::filesystem::path p(path);
+  const std::filesystem::path directory = p.parent_path().empty() ? "." : p.parent_path();
+  const std::string prefix = p.filename().string() + ".tmp-";
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(directory, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+    if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) == 0) continue;  // its writer is alive
+    std::filesystem::remove(entry.path(), ec);
   }
 }
 

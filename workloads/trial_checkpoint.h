@@ -107,6 +107,10 @@ class TrialCheckpoint {
   // except the ones that need the run's own identity).
   static CheckpointInfo peek(const std::string& path);
 
+  // Removes `<path>.tmp-<pid>` files whose writer is no longer running (a
+  // process killed while writing a checkpoint leaves one behind).
+  static void removeStaleTemporaries(const std::string& path);
+
   // `<resultsPath>.ckpt`: where `gaplab run` keeps the checkpoint of its run.
   static std::string defaultPathFor(const std::string& resultsPath) { return resultsPath + ".ckpt"; }
 };
