@@ -3,6 +3,8 @@
 // no half-written results file; a real short run writes a readable file; the
 // same config twice gives bit-identical curves; SIGINT records the partial run.
 #include <gtest/gtest.h>
+
+#include "tests/e2e/gaplab_process.h"
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,29 +24,15 @@ namespace fs = std::filesystem;
 namespace gaplab {
 namespace {
 
-const std::string kGaplab = std::string(GAPLAB_BINARY_DIR) + "/cli/gaplab";
+using e2e::kGaplab;
 const std::string kFmnist = "/usr/share/datasets/fashion-mnist";
 // A short real run: 2000 training images, 1000 validation, 20 steps.
 const std::string kShort =
     " --set data.train_limit=2000 --set data.validation_limit=1000 --set data.eval_train_size=500"
     " --set training.max_steps=20 --set training.eval_every_steps=10 --set schedule.warmup_steps=0 --progress quiet";
 
-struct Outcome {
-  int exitCode = -1;
-  std::string output;  // stdout and stderr together
-};
-
-Outcome runGaplab(const std::string& args) {
-  Outcome o;
-  const std::string cmd = kGaplab + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return o;
-  std::array<char, 4096> buf{};
-  while (std::fgets(buf.data(), buf.size(), pipe)) o.output += buf.data();
-  const int status = pclose(pipe);
-  o.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return o;
-}
+using e2e::Outcome;
+using e2e::runGaplab;
 
 class CliTest : public ::testing::Test {
  protected:

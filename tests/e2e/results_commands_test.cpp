@@ -7,6 +7,8 @@
 // very same values (with a C++ RFC 4180 parser and with python's csv module),
 // and that every bad input gives exit code 6 and names the file.
 #include <gtest/gtest.h>
+
+#include "tests/e2e/gaplab_process.h"
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,27 +33,12 @@ namespace fs = std::filesystem;
 namespace gaplab {
 namespace {
 
-const std::string kGaplab = std::string(GAPLAB_BINARY_DIR) + "/cli/gaplab";
+using e2e::kGaplab;
 const std::string kPython = "/usr/bin/python3";
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-struct Outcome {
-  int exitCode = -1;
-  std::string output;  // stdout and stderr together
-};
-
-Outcome runGaplab(const std::string& args) {
-  Outcome o;
-  const std::string cmd = kGaplab + " " + args + " 2>&1";
-  FILE* pipe = popen(cmd.c_str(), "r");
-  if (!pipe) return o;
-  std::array<char, 4096> buf{};
-  size_t n = 0;
-  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) o.output.append(buf.data(), n);
-  const int status = pclose(pipe);
-  o.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return o;
-}
+using e2e::Outcome;
+using e2e::runGaplab;
 
 // The output with every run of spaces collapsed to one, so that table rows can
 // be matched without counting column widths.

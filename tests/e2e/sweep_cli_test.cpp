@@ -6,6 +6,8 @@
 // Why: scripts and Slurm wrappers branch on the exit code and users read
 // stderr; the unit tests cannot see either.
 #include <gtest/gtest.h>
+
+#include "tests/e2e/gaplab_process.h"
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,7 +27,7 @@ namespace fs = std::filesystem;
 namespace gaplab {
 namespace {
 
-const std::string kGaplab = std::string(GAPLAB_BINARY_DIR) + "/cli/gaplab";
+using e2e::kGaplab;
 
 struct Outcome {
   int exitCode = -1;
@@ -58,17 +60,10 @@ class SweepCliTest : public ::testing::Test {
   }
   // Runs `gaplab <args>` in dir_, stdout and stderr apart.
   Outcome gaplab(const std::string& args) {
-    Outcome o;
     const fs::path errFile = dir_ / "stderr.txt";
-    const std::string cmd = "cd '" + dir_.string() + "' && " + kGaplab + " " + args + " 2>'" + errFile.string() + "'";
-    FILE* pipe = popen(cmd.c_str(), "r");
-    if (!pipe) return o;
-    std::array<char, 4096> buf{};
-    while (std::fgets(buf.data(), buf.size(), pipe)) o.out += buf.data();
-    const int status = pclose(pipe);
-    o.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    o.err = readBytes(errFile);
-    return o;
+    const e2e::Outcome run =
+        e2e::runShell("cd '" + dir_.string() + "' && " + kGaplab + " " + args + " 2>'" + errFile.string() + "'");
+    return {run.exitCode, run.output, readBytes(errFile)};
   }
   std::string results() const { return (dir_ / "results.h5").string(); }
   fs::path dir_;
