@@ -11,6 +11,7 @@
 # ranks_per_trial 2 is refused with exit code 2.
 set -uo pipefail
 gaplab=$1
+here=$(cd "$(dirname "$0")" && pwd)
 command -v h5dump > /dev/null || { echo "h5dump (hdf5-tools) missing: skipped"; exit 77; }
 work=$(mktemp -d)
 trap 'pkill -9 -P $$ 2> /dev/null; rm -rf "$work"' EXIT
@@ -41,17 +42,7 @@ submissions:
 YAML
 
 # Summary rows as sorted text: id, status, steps, final validation metric, submission, study, parameters.
-summary() {
-  "$gaplab" export "$1" --csv "$work/csv-$2" --overwrite > /dev/null || return 1
-  /usr/bin/python3 - "$work/csv-$2/summary.csv" <<'PY'
-import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1], newline="")))
-ids = [r["trial_id"] for r in rows]
-assert len(ids) == len(set(ids)), f"duplicated trial ids: {len(ids)} rows, {len(set(ids))} ids"
-for r in sorted(rows, key=lambda r: r["trial_id"]):
-    print(r["trial_id"], r["status"], r["steps"], r["final_validation_metric"], r["submission"], r["study"], r["parameters"])
-PY
-}
+summary() { "$here/../e2e/sweep_summary.sh" "$gaplab" "$1" "$work"; }
 
 mpirun -np 3 --oversubscribe "$gaplab" sweep sweep.yaml --out ref.h5 --progress quiet > ref.log 2>&1 \
   || { cat ref.log; echo "reference sweep failed"; exit 1; }
@@ -106,6 +97,7 @@ mpirun -np 5 --oversubscribe "$gaplab" sweep groups.yaml --out groups.h5 --progr
 summary groups.h5 groups > groups.txt || exit 1
 # The same trials (ids do not depend on the rank layout) with the same results.
 diff ref.txt groups.txt > groups.diff || { cat groups.diff; echo "ranks_per_trial 2 gives other results"; exit 1; }
+"$gaplab" export groups.h5 --csv csv-groups --overwrite > /dev/null || exit 1
 /usr/bin/python3 - "$work/csv-groups/summary.csv" <<'PY' || exit 1
 import csv, sys
 ranks = {r["ranks"] for r in csv.DictReader(open(sys.argv[1], newline=""))}

@@ -10,6 +10,7 @@
 # Needs SLURM_CONF (ctest's slurm_cluster fixture). Exit 77: Slurm not installed.
 set -uo pipefail
 gaplab=$1
+here=$(cd "$(dirname "$0")" && pwd)
 for t in sbatch squeue scancel h5dump; do
   command -v "$t" > /dev/null || { echo "$t missing: skipped"; exit 77; }
 done
@@ -36,17 +37,7 @@ space:
 YAML
 
 # Sorted summary: id, status, steps, final metric (what must not depend on how the sweep ran).
-summary() {
-  "$gaplab" export "$1" --csv "csv-$2" --overwrite > /dev/null || return 1
-  /usr/bin/python3 - "csv-$2/summary.csv" <<'PY'
-import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1], newline="")))
-ids = [r["trial_id"] for r in rows]
-assert len(ids) == len(set(ids)), "a trial appears twice"
-for r in sorted(rows, key=lambda r: r["trial_id"]):
-    print(r["trial_id"], r["status"], r["steps"], r["final_validation_metric"], r["parameters"])
-PY
-}
+summary() { "$here/../e2e/sweep_summary.sh" "$gaplab" "$1" "$work"; }
 
 # Waits until job $1 (and its array tasks) left the queue; at most $2 seconds.
 wait_job() {
