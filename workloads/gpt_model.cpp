@@ -151,6 +151,11 @@ GptCounts GptModel::counts() const {
   return c;
 }
 
+GptCounts countGptParameters(const GptSpec& spec) {
+  ParameterArena scratch;  // layout only: allocate() is never called
+  return GptModel(scratch, spec).counts();
+}
+
 std::string GptModel::describe() const {
   const GptCounts c = counts();
   std::string s = "GPT(layers " + std::to_string(spec_.layers) + ", width " + std::to_string(spec_.width) + ", heads " +

@@ -49,6 +49,11 @@ struct GptCounts {
   double flopsPerToken = 0;   // training FLOPs: 6 * activeNonEmbedding + attention 6 * layers * context * width
 };
 
+// The counts of the model `spec` describes, without allocating its parameters
+// (the layout is registered in a scratch arena, never allocated). Throws
+// std::invalid_argument for an invalid spec, as GptModel does.
+GptCounts countGptParameters(const GptSpec& spec);
+
 class GptModel {
  public:
   GptModel(ParameterArena& arena, const GptSpec& spec);

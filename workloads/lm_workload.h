@@ -10,12 +10,19 @@
 #include <memory>
 #include <vector>
 
+#include "core/config/config_node.h"
 #include "core/data/lm_batch_loader.h"
 #include "core/data/synthetic_text_tasks.h"
 #include "workloads/gpt_model.h"
 #include "workloads/workload.h"
 
 namespace gaplab {
+
+// The `model:` section of an lm / moe_lm config as a GptSpec (the MoE keys are
+// read only when moe_every > 0). Throws ConfigError naming the key. The
+// workloads build their model from it; analyses (sweeps/lm_trial_config.h)
+// read a recorded trial's model from it, so both agree on every default.
+GptSpec readGptSpec(ConfigSection model);
 
 struct LmData {
   std::vector<LmSource> trainSources;         // the training mixture

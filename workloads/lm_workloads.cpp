@@ -16,6 +16,40 @@
 #include "workloads/workload_registry.h"
 
 namespace gaplab {
+
+GptSpec readGptSpec(ConfigSection m) {
+  GptSpec s;
+  s.layers = m.getInt("layers", s.layers, Range::between(1, 256));
+  s.width = m.getInt("width", s.width, Range::between(1, 65536));
+  s.heads = m.getInt("heads", s.heads, Range::between(1, 1024));
+  if (s.width % s.heads != 0)
+    m.fail("heads", std::to_string(s.heads) + " heads do not divide the width " + std::to_string(s.width),
+           "a number of heads that divides model.width");
+  s.context = m.getInt("context", s.context, Range::between(1, 65536));
+  s.mlpRatio = m.getDouble("mlp_ratio", s.mlpRatio, Range::above(0));
+  s.norm = m.getChoice("norm", "layer", {"layer", "rms"}) == "layer" ? NormKind::kLayerNorm : NormKind::kRmsNorm;
+  s.activation = m.getChoice("activation", "gelu", {"gelu", "swiglu"}) == "gelu" ? FfnActivation::kGelu
+                                                                                   : FfnActivation::kSwiglu;
+  s.tied = m.getChoice("tie_embeddings", "no", {"no", "yes"}) == "yes" ? TiedEmbeddings::kYes : TiedEmbeddings::kNo;
+  s.dropout = static_cast<float>(m.getDouble("dropout", 0.0, Range::between(0, 0.95)));
+  s.moeEvery = m.getInt("moe_every", 0, Range::between(0, s.layers));
+  if (s.moeEvery > 0) {
+    s.moe.experts = m.getInt("experts", 8, Range::between(1, 1024));
+    s.moe.topK = m.getInt("top_k", 2, Range::atLeast(1));
+    if (s.moe.topK > s.moe.experts)
+      m.fail("top_k", "top-k " + std::to_string(s.moe.topK) + " > " + std::to_string(s.moe.experts) + " experts",
+             "1 <= top_k <= model.experts");
+    s.moe.normalization = m.getChoice("router_normalization", "none", {"none", "renormalize"}) == "none"
+                              ? RouterNormalization::kNone
+                              : RouterNormalization::kRenormalize;
+    s.moe.activation = s.activation == FfnActivation::kGelu ? ExpertActivation::kGelu : ExpertActivation::kSwiglu;
+    s.moe.auxLossCoefficient = static_cast<float>(m.getDouble("aux_loss", 0.01, Range::atLeast(0)));
+    s.moe.zLossCoefficient = static_cast<float>(m.getDouble("z_loss", 0.001, Range::atLeast(0)));
+    s.moe.capacityFactor = static_cast<float>(m.getDouble("capacity_factor", 0.0, Range::atLeast(0)));
+  }
+  return s;
+}
+
 namespace {
 
 constexpr const char* kLmCommonDefaults = R"(
@@ -87,38 +121,6 @@ target:
   value: 2.945
 )";
 
-GptSpec readSpec(ConfigSection m) {
-  GptSpec s;
-  s.layers = m.getInt("layers", s.layers, Range::between(1, 256));
-  s.width = m.getInt("width", s.width, Range::between(1, 65536));
-  s.heads = m.getInt("heads", s.heads, Range::between(1, 1024));
-  if (s.width % s.heads != 0)
-    m.fail("heads", std::to_string(s.heads) + " heads do not divide the width " + std::to_string(s.width),
-           "a number of heads that divides model.width");
-  s.context = m.getInt("context", s.context, Range::between(1, 65536));
-  s.mlpRatio = m.getDouble("mlp_ratio", s.mlpRatio, Range::above(0));
-  s.norm = m.getChoice("norm", "layer", {"layer", "rms"}) == "layer" ? NormKind::kLayerNorm : NormKind::kRmsNorm;
-  s.activation = m.getChoice("activation", "gelu", {"gelu", "swiglu"}) == "gelu" ? FfnActivation::kGelu
-                                                                                   : FfnActivation::kSwiglu;
-  s.tied = m.getChoice("tie_embeddings", "no", {"no", "yes"}) == "yes" ? TiedEmbeddings::kYes : TiedEmbeddings::kNo;
-  s.dropout = static_cast<float>(m.getDouble("dropout", 0.0, Range::between(0, 0.95)));
-  s.moeEvery = m.getInt("moe_every", 0, Range::between(0, s.layers));
-  if (s.moeEvery > 0) {
-    s.moe.experts = m.getInt("experts", 8, Range::between(1, 1024));
-    s.moe.topK = m.getInt("top_k", 2, Range::atLeast(1));
-    if (s.moe.topK > s.moe.experts)
-      m.fail("top_k", "top-k " + std::to_string(s.moe.topK) + " > " + std::to_string(s.moe.experts) + " experts",
-             "1 <= top_k <= model.experts");
-    s.moe.normalization = m.getChoice("router_normalization", "none", {"none", "renormalize"}) == "none"
-                              ? RouterNormalization::kNone
-                              : RouterNormalization::kRenormalize;
-    s.moe.activation = s.activation == FfnActivation::kGelu ? ExpertActivation::kGelu : ExpertActivation::kSwiglu;
-    s.moe.auxLossCoefficient = static_cast<float>(m.getDouble("aux_loss", 0.01, Range::atLeast(0)));
-    s.moe.zLossCoefficient = static_cast<float>(m.getDouble("z_loss", 0.001, Range::atLeast(0)));
-    s.moe.capacityFactor = static_cast<float>(m.getDouble("capacity_factor", 0.0, Range::atLeast(0)));
-  }
-  return s;
-}
 
 std::shared_ptr<const std::vector<uint8_t>> shared(std::vector<uint8_t> tokens) {
   return std::make_shared<const std::vector<uint8_t>>(std::move(tokens));
@@ -213,7 +215,7 @@ LmData readData(WorkloadContext& ctx, const GptSpec& spec) {
 }
 
 std::unique_ptr<Workload> makeLmWorkload(WorkloadContext& ctx) {
-  const GptSpec spec = readSpec(ctx.root.section("model"));
+  const GptSpec spec = readGptSpec(ctx.root.section("model"));
   LmData data = readData(ctx, spec);
   auto arena = std::make_unique<ParameterArena>();
   auto workload = std::make_unique<LmWorkload>(std::move(data), std::move(arena), spec, ctx.run.training.batchSize,
