@@ -8,8 +8,12 @@
 
 namespace gaplab {
 
+bool isLmWorkload(const std::string& workload) { return workload == "lm" || workload == "moe_lm"; }
+
 LmTrialConfig readLmTrialConfig(const TrialResult& trial) {
   const std::string where = "trial '" + trial.trialId + "' (workload '" + trial.workload + "')";
+  if (!isLmWorkload(trial.workload))
+    throw std::invalid_argument(where + ": not a language-model trial; expected workload lm or moe_lm");
   try {
     ConfigDocument doc = ConfigDocument::parse(trial.configYaml, "config of " + where);
     ConfigSection root = doc.root();

@@ -29,9 +29,13 @@ struct LmTrialConfig {
   std::vector<std::string> corpora;  // data.corpus, e.g. {"memorization"}
 };
 
+// The workloads whose config readLmTrialConfig understands: lm and moe_lm.
+bool isLmWorkload(const std::string& workload);
+
 // Reads `trial.configYaml` (ranks from trial.ranks). Throws std::invalid_argument
 // naming the trial id when the config does not parse or holds a bad value for
-// one of these keys (the message includes the key and what was expected).
+// one of these keys (the message includes the key and what was expected), or
+// when the trial is not of an lm workload (isLmWorkload).
 LmTrialConfig readLmTrialConfig(const TrialResult& trial);
 
 // The corpora of a trial joined with '+', e.g. "fortunes_en+fortunes_de".

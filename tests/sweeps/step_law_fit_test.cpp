@@ -136,6 +136,9 @@ TEST(StepLawFit, NoisyPowerLawIsWithinItsIntervals) {
     EXPECT_GT(c.high - c.low, 0.0);  // noise gives intervals of nonzero width ...
     EXPECT_LT(c.high - c.low, c.maxWidth);  // ... but not uninformative ones
   }
+  // The intervals exclude Step Law's published exponents, which are not this data's truth.
+  EXPECT_GT(fit.low.lrParamsExponent, kPublishedStepLaw.lrParamsExponent);
+  EXPECT_LT(fit.high.lrTokensExponent, kPublishedStepLaw.lrTokensExponent);
   // Same seed, same intervals; another seed, other draws.
   const StepLawFit again = fitStepLaw(sweepFromLaw(0.1, 7));
   EXPECT_EQ(again.low.lrParamsExponent, fit.low.lrParamsExponent);
