@@ -127,8 +127,14 @@ TEST(MoeSparsityTable, RejectsAParameterCountThatDisagreesWithTheConfig) {
     EXPECT_NE(std::string(e.what()).find("5520"), std::string::npos) << e.what();
   }
   TrialResult bad = trial("bad", 4, 1, 5520, 1.0);
-  bad.configYaml += "model:\n  top_k: 9\n";  // duplicate key / top_k > experts: a config error
-  EXPECT_THROW(buildMoeSparsityTable({bad}), std::invalid_argument);
+  bad.configYaml = configOf(4, 9, "reasoning");  // top_k > experts: a config error, named
+  try {
+    buildMoeSparsityTable({bad});
+    ADD_FAILURE() << "accepted top_k 9 of 4 experts";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("top_k"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("'bad'"), std::string::npos) << e.what();
+  }
 }
 
 // LmTrialConfig on the dense model with 3 ranks: N = 4744 - 2080 = 2664 non-embedding;
