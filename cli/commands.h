@@ -87,4 +87,17 @@ struct ScoreOptions {
 };
 int scoreCommand(const ScoreOptions& options);
 
+// `gaplab steplaw --params N --tokens D [RESULTS.h5]`: Step Law's published
+// optimal lr and batch at (N, D); with a scaling sweep's results, gaplab's fit beside it.
+enum class LossChoice { kTrain, kValidation };  // which final loss the fit ranks runs by
+struct StepLawOptions {
+  double params = 0.0;        // --params: N, non-embedding parameters
+  double tokens = 0.0;        // --tokens: D, training tokens
+  std::string resultsPath;    // optional results file of a scaling sweep
+  LossChoice loss = LossChoice::kTrain;  // --loss train (final smoothed training loss, as Step Law) | validation
+  int resamples = 1000;       // --resamples: bootstrap resamples
+  uint64_t seed = 0;          // --seed of the bootstrap
+};
+int stepLawCommand(const StepLawOptions& options);
+
 }  // namespace gaplab::cli

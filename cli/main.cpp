@@ -147,6 +147,25 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"exact", "trapezoid"}));
   scoreCmd->add_option("--plot", score.plotPath, "Draw the performance profiles into this PNG (needs gnuplot)");
 
+  StepLawOptions stepLaw;
+  std::string stepLawLoss = "train";
+  CLI::App* stepLawCmd = app.add_subcommand(
+      "steplaw", "Step Law's optimal learning rate and batch size at (N, D); with a scaling sweep's results, "
+                 "gaplab's own fit of the law with 95% intervals beside it");
+  stepLawCmd->add_option("--params", stepLaw.params, "N: non-embedding parameters")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  stepLawCmd->add_option("--tokens", stepLaw.tokens, "D: training tokens")->required()->check(CLI::PositiveNumber);
+  stepLawCmd->add_option("results", stepLaw.resultsPath, "HDF5 results file of a scaling sweep (lm / moe_lm trials)");
+  stepLawCmd->add_option("--loss", stepLawLoss,
+                         "Rank runs by the final smoothed training loss (train, as Step Law) or validation loss")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"train", "validation"}));
+  stepLawCmd->add_option("--resamples", stepLaw.resamples, "Bootstrap resamples of the (N, D) cells")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  stepLawCmd->add_option("--seed", stepLaw.seed, "Seed of the bootstrap")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -165,6 +184,10 @@ int main(int argc, char** argv) {
     if (statusCmd->parsed()) return statusCommand(statusPath);
     if (exportCmd->parsed()) return exportCommand(exportOptions);
     if (scoreCmd->parsed()) return scoreCommand(score);
+    if (stepLawCmd->parsed()) {
+      stepLaw.loss = stepLawLoss == "validation" ? LossChoice::kValidation : LossChoice::kTrain;
+      return stepLawCommand(stepLaw);
+    }
   } catch (const gaplab::ConfigError& e) {
     report("gaplab: config error: %s\n", e.what());
     return kExitUsage;
