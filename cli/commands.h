@@ -17,6 +17,7 @@ struct RunOptions {
   int64_t checkpointEverySteps = 0;    // 0: not by steps
   double checkpointEverySeconds = 60;  // timed seconds between checkpoints; 0: not by time
   bool noCheckpoint = false;
+  bool keepCheckpoint = false;         // write the final state to <out>.ckpt and keep it (model.init_from)
 };
 int runCommand(const RunOptions& options);
 

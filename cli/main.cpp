@@ -51,8 +51,12 @@ int main(int argc, char** argv) {
   runCmd->add_option("--checkpoint-every-s", run.checkpointEverySeconds,
                      "Checkpoint every S timed seconds (default 60; 0: off)")
       ->check(CLI::Range(0.0, 1e9));
-  runCmd->add_flag("--no-checkpoint", run.noCheckpoint, "Write no checkpoint (a killed run cannot resume)")
-      ->excludes(resumeOption);  // with it, --resume was silently ignored: the run started afresh
+  CLI::Option* noCheckpoint =
+      runCmd->add_flag("--no-checkpoint", run.noCheckpoint, "Write no checkpoint (a killed run cannot resume)")
+          ->excludes(resumeOption);  // with it, --resume was silently ignored: the run started afresh
+  runCmd->add_flag("--keep-checkpoint", run.keepCheckpoint,
+                   "Checkpoint the final state and keep <out>.ckpt (continue from it with model.init_from)")
+      ->excludes(noCheckpoint);
 
   app.add_subcommand("workloads", "List the registered workloads with their targets and budgets");
 

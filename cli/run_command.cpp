@@ -166,6 +166,7 @@ int runCommand(const RunOptions& options) {
     plan.everySteps = options.checkpointEverySteps;
     plan.everyTimedSeconds = options.checkpointEverySeconds;
     plan.resume = resume.resume;
+    plan.onFinish = options.keepCheckpoint;
   }
   TrialResult result;
   try {
@@ -199,7 +200,7 @@ int runCommand(const RunOptions& options) {
                  out.c_str());
     if (!plan.path.empty())
       std::fprintf(stderr, "gaplab run: the same command (or gaplab run --resume %s) continues it\n", plan.path.c_str());
-  } else if (!plan.path.empty()) {
+  } else if (!plan.path.empty() && !options.keepCheckpoint) {
     std::error_code ec;
     std::filesystem::remove(plan.path, ec);  // the run is complete: nothing left to resume
   }

@@ -40,25 +40,36 @@ Variable LmWorkload::trainForward(Tape& tape, int64_t step) {
   return out.auxLoss.defined() ? add(tape, loss, out.auxLoss) : loss;
 }
 
+LmWorkload::TextScore LmWorkload::score(const std::vector<uint8_t>& tokens) {
+  TextScore t;
+  Tape tape(TapeMode::kInference);
+  forEachEvalWindow(tokens, loader_.batchSize(), loader_.context(), [&](const LmBatch& b) {
+    ++t.batches;
+    GptModel::Output out = model_->forward(tape, b.inputs, b.batch, b.context, ForwardContext{NormMode::kEval, seed_, 0});
+    softmaxCrossEntropy(tape, out.logits, b.targets, 0.0f, &t.ce);
+    t.moe.merge(out.moeStats);
+  }, data_.evalWindows);
+  return t;
+}
+
 EvalResult LmWorkload::evaluate(EvalSplit split) {
   const std::vector<uint8_t>& tokens =
       split == EvalSplit::kEvalTrain ? *data_.evalTrainTokens : *data_.validationTokens;
-  const int64_t context = loader_.context();
-  CrossEntropyStats ce;
-  MoeStats moe;
-  int64_t batches = 0;
-  Tape tape(TapeMode::kInference);
-  forEachEvalWindow(tokens, loader_.batchSize(), context, [&](const LmBatch& b) {
-    ++batches;
-    GptModel::Output out = model_->forward(tape, b.inputs, b.batch, b.context, ForwardContext{NormMode::kEval, seed_, 0});
-    softmaxCrossEntropy(tape, out.logits, b.targets, 0.0f, &ce);
-    moe.merge(out.moeStats);
-  }, data_.evalWindows);
+  TextScore scored = score(tokens);
+  const CrossEntropyStats& ce = scored.ce;
+  MoeStats& moe = scored.moe;
+  const int64_t batches = scored.batches;
   EvalResult r;
   r.examples = ce.rows;
-  r.loss = ce.rows ? ce.lossSum / static_cast<double>(ce.rows) : 0.0;
+  r.loss = ce.mean();
   r.metric = r.loss / std::log(2.0);
-  r.extras.push_back({"next_byte_accuracy", ce.rows ? static_cast<double>(ce.correct) / static_cast<double>(ce.rows) : 0.0});
+  r.extras.push_back({"next_byte_accuracy", ce.accuracy()});
+  if (split == EvalSplit::kValidation)
+    for (const auto& [name, text] : data_.monitors) {
+      const TextScore m = score(*text);
+      r.extras.push_back({name + "/bits_per_byte", m.ce.mean() / std::log(2.0)});
+      r.extras.push_back({name + "/next_byte_accuracy", m.ce.accuracy()});
+    }
   if (model_->spec().moeEvery > 0 && moe.assignments > 0) {
     // The losses were summed over batches and MoE blocks; report the mean per block and batch.
     int64_t moeBlocks = 0;

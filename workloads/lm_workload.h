@@ -13,6 +13,8 @@
 #include "core/config/config_node.h"
 #include "core/data/lm_batch_loader.h"
 #include "core/data/synthetic_text_tasks.h"
+#include "core/ops/cross_entropy.h"
+#include "core/ops/moe.h"
 #include "workloads/gpt_model.h"
 #include "workloads/workload.h"
 
@@ -29,6 +31,9 @@ struct LmData {
   std::shared_ptr<const std::vector<uint8_t>> evalTrainTokens;  // windows of training text (the eval-train subset)
   std::shared_ptr<const std::vector<uint8_t>> validationTokens;
   std::vector<SyntheticExample> exactMatchExamples;  // empty unless a synthetic task is trained
+  // data.monitor: (corpus name, validation text) evaluated on their own at every
+  // evaluation, reported as validation/<name>/bits_per_byte and .../next_byte_accuracy.
+  std::vector<std::pair<std::string, std::shared_ptr<const std::vector<uint8_t>>>> monitors;
   int64_t sequenceLength = 0;                 // bytes per training/eval window, <= model context
   int64_t evalWindows = 64;                   // windows of sequenceLength bytes per evaluated split
   double unigramEntropyBits = 0.0;            // of the validation text, printed beside the target
@@ -58,6 +63,14 @@ class LmWorkload final : public Workload {
   const GptModel& model() const { return *model_; }
 
  private:
+  // Cross-entropy (and MoE statistics) of the model over eval windows of `tokens`.
+  struct TextScore {
+    CrossEntropyStats ce;
+    MoeStats moe;
+    int64_t batches = 0;
+  };
+  TextScore score(const std::vector<uint8_t>& tokens);
+
   LmData data_;
   std::unique_ptr<ParameterArena> arena_;
   std::unique_ptr<GptModel> model_;

@@ -13,6 +13,7 @@
 #include "core/rng.h"
 #include "distributed/communicator.h"
 #include "workloads/lm_workload.h"
+#include "workloads/trial_checkpoint.h"
 #include "workloads/workload_registry.h"
 
 namespace gaplab {
@@ -65,6 +66,7 @@ data:
   token_budget: 0
   memorization_keys: 512
   reasoning_steps: 3
+  monitor: []            # corpora whose validation text is also evaluated at every eval (continual learning)
 training:
   batch_size: 32
   max_steps: 3000
@@ -96,6 +98,7 @@ model:
   activation: gelu
   tie_embeddings: no
   dropout: 0.0
+  init_from: ""          # a checkpoint (gaplab run --keep-checkpoint) whose weights replace the initialisation
 )";
 
 constexpr const char* kDenseKeys = "  moe_every: 0\n";
@@ -126,7 +129,7 @@ std::shared_ptr<const std::vector<uint8_t>> shared(std::vector<uint8_t> tokens) 
   return std::make_shared<const std::vector<uint8_t>>(std::move(tokens));
 }
 
-LmData readData(WorkloadContext& ctx, const GptSpec& spec) {
+LmData readData(WorkloadContext& ctx, const GptSpec& spec, std::string& initFrom) {
   ConfigSection d = ctx.root.section("data");
   const std::vector<std::string> corpora = d.getStringList("corpus", {"fortunes_en"});
   if (corpora.empty()) d.fail("corpus", "got an empty list", "at least one of fortunes_en, fortunes_de, memorization, reasoning");
@@ -162,6 +165,8 @@ LmData readData(WorkloadContext& ctx, const GptSpec& spec) {
   mem.numKeys = d.getInt("memorization_keys", mem.numKeys, Range::between(1, 1000000));
   ReasoningConfig reason;
   reason.steps = static_cast<int>(d.getInt("reasoning_steps", reason.steps, Range::between(1, 32)));
+  const std::vector<std::string> monitors = d.getStringList("monitor", {});
+  initFrom = ctx.root.section("model").getString("init_from", "");
   ctx.keysRead();
   // Evaluation covers every source equally: each contributes its first
   // ceil(eval_windows / sources) windows to the evaluated eval-train and
@@ -174,35 +179,54 @@ LmData readData(WorkloadContext& ctx, const GptSpec& spec) {
     const std::size_t take = std::min(from.size(), evalBytesPerSource);
     to.insert(to.end(), from.begin(), from.begin() + static_cast<std::ptrdiff_t>(take));
   };
-  std::vector<uint8_t> evalTrain, validation, allValidation;
-  for (std::size_t i = 0; i < corpora.size(); ++i) {
-    const std::string& name = corpora[i];
-    std::vector<uint8_t> train;
+  // The texts of one source: its training text, its held-out validation text,
+  // and (synthetic tasks) the examples scored by exact match.
+  struct SourceTexts {
+    std::vector<uint8_t> train, validation;
+    std::vector<SyntheticExample> examples;
+  };
+  auto loadSource = [&](const std::string& name, const char* key) {
+    SourceTexts t;
     if (name == "fortunes_en" || name == "fortunes_de") {
       const TextCorpus corpus =
           loadFortuneCorpus(name == "fortunes_en" ? kFortunesEnglishDir : kFortunesGermanDir, name);
       const CorpusSplit split = splitByRecord(corpus, validationFraction, splitSeed);
-      train = concatenateRecords(split.train);
-      const std::vector<uint8_t> v = concatenateRecords(split.validation);
-      appendPrefix(validation, v);
-      allValidation.insert(allValidation.end(), v.begin(), v.end());
+      t.train = concatenateRecords(split.train);
+      t.validation = concatenateRecords(split.validation);
     } else if (name == "memorization" || name == "reasoning") {
       SyntheticTextTask task = name == "memorization" ? makeMemorizationTask(mem, splitSeed)
                                                       : makeReasoningTask(reason, splitSeed);
-      train = std::move(task.train);
-      std::vector<uint8_t> v;
+      t.train = std::move(task.train);
       for (const SyntheticExample& e : task.evaluation) {
         const std::string line = e.prompt + e.answer + "\n";
-        v.insert(v.end(), line.begin(), line.end());
+        t.validation.insert(t.validation.end(), line.begin(), line.end());
       }
-      appendPrefix(validation, v);
-      allValidation.insert(allValidation.end(), v.begin(), v.end());
-      data.exactMatchExamples.insert(data.exactMatchExamples.end(), task.evaluation.begin(), task.evaluation.end());
+      t.examples = std::move(task.evaluation);
     } else {
-      d.fail("corpus", "got '" + name + "'", "one of fortunes_en, fortunes_de, memorization, reasoning");
+      d.fail(key, "got '" + name + "'", "one of fortunes_en, fortunes_de, memorization, reasoning");
     }
-    appendPrefix(evalTrain, train);  // the eval-train subset: the first windows of each training source
-    data.trainSources.push_back({name, shared(std::move(train)), weights[i]});
+    return t;
+  };
+  std::vector<uint8_t> evalTrain, validation, allValidation;
+  for (std::size_t i = 0; i < corpora.size(); ++i) {
+    const std::string& name = corpora[i];
+    SourceTexts t = loadSource(name, "corpus");
+    appendPrefix(validation, t.validation);
+    allValidation.insert(allValidation.end(), t.validation.begin(), t.validation.end());
+    data.exactMatchExamples.insert(data.exactMatchExamples.end(), t.examples.begin(), t.examples.end());
+    appendPrefix(evalTrain, t.train);  // the eval-train subset: the first windows of each training source
+    data.trainSources.push_back({name, shared(std::move(t.train)), weights[i]});
+  }
+  // Monitored corpora (continual pre-training: the old and the new domain) are
+  // evaluated on their own, eval_windows windows each, at every evaluation.
+  const std::size_t monitorBytes = static_cast<std::size_t>(data.evalWindows * data.sequenceLength + 1);
+  for (const std::string& name : monitors) {
+    SourceTexts t = loadSource(name, "monitor");
+    if (t.validation.size() < static_cast<std::size_t>(data.sequenceLength + 1))
+      d.fail("monitor", "the validation text of '" + name + "' has only " + std::to_string(t.validation.size()) + " bytes",
+             "more than the sequence length (raise validation_fraction)");
+    t.validation.resize(std::min(t.validation.size(), monitorBytes));
+    data.monitors.push_back({name, shared(std::move(t.validation))});
   }
   if (allValidation.size() < static_cast<std::size_t>(data.sequenceLength + 1))
     d.fail("corpus", "the validation text has only " + std::to_string(allValidation.size()) + " bytes",
@@ -216,13 +240,17 @@ LmData readData(WorkloadContext& ctx, const GptSpec& spec) {
 
 std::unique_ptr<Workload> makeLmWorkload(WorkloadContext& ctx) {
   const GptSpec spec = readGptSpec(ctx.root.section("model"));
-  LmData data = readData(ctx, spec);
+  std::string initFrom;
+  LmData data = readData(ctx, spec, initFrom);
   auto arena = std::make_unique<ParameterArena>();
   auto workload = std::make_unique<LmWorkload>(std::move(data), std::move(arena), spec, ctx.run.training.batchSize,
                                                ctx.run.seed, static_cast<float>(ctx.run.training.labelSmoothing),
                                                ShardSpec{ctx.comm.rank(), ctx.comm.size()});
   RngStream init(ctx.run.seed, RngPurpose::kInit);
   workload->arena().allocate(init);
+  // Continual pre-training: start from the weights of an earlier run's checkpoint
+  // (`gaplab run --keep-checkpoint`), not from the seed's initialisation.
+  if (!initFrom.empty()) TrialCheckpoint::loadWeights(initFrom, workload->arena());
   return workload;
 }
 

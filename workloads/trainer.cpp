@@ -247,6 +247,10 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
     result.stepsToResult = -1;
   }
 
+  // The final state, for runs that others continue from (model.init_from).
+  if (checkpointing && checkpoints->onFinish && result.status != TrialStatus::kFailed &&
+      result.status != TrialStatus::kInterrupted)
+    saveCheckpoint();
   if (st.resumes > 0)
     result.statusMessage += " (resumed " + std::to_string(st.resumes) + (st.resumes == 1 ? " time)" : " times)");
   result.curve = std::move(st.curve);

@@ -51,6 +51,7 @@ struct CheckpointPlan {
   int64_t everySteps = 0;           // 0: not by steps
   double everyTimedSeconds = 0.0;   // 0: not by time
   bool onInterrupt = true;          // checkpoint when stopped by a signal
+  bool onFinish = false;            // checkpoint the final state too (a pre-trained model to continue from)
   bool resume = false;              // restore `path` before the first step
 };
 

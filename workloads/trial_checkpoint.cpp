@@ -302,6 +302,13 @@ TrainerState TrialCheckpoint::load(const std::string& path, const CheckpointIden
   }
 }
 
+void TrialCheckpoint::loadWeights(const std::string& path, ParameterArena& arena) {
+  // The full, checked load under the checkpoint's own identity; then the
+  // optimizer state is dropped so the new run's optimizer starts from zero.
+  load(path, peek(path).identity, 0, arena);
+  arena.states().clear();
+}
+
 void TrialCheckpoint::removeStaleTemporaries(const std::string& path) {
   const std::filesystem::path p(path);
   const std::filesystem::path directory = p.parent_path().empty() ? "." : p.parent_path();

@@ -103,6 +103,12 @@ class TrialCheckpoint {
   static TrainerState load(const std::string& path, const CheckpointIdentity& expected, int rank,
                            ParameterArena& arena);
 
+  // Continual pre-training: the parameters (and rank 0's buffers) of the run that
+  // wrote `path` become `arena`'s, whatever config that run had, as long as the
+  // model layout is the same; its optimizer state and trainer state are not
+  // used (the new run starts its own). Same checks as load() otherwise.
+  static void loadWeights(const std::string& path, ParameterArena& arena);
+
   // Reads only the identity, step and results path (same errors as load()
   // except the ones that need the run's own identity).
   static CheckpointInfo peek(const std::string& path);

@@ -19,6 +19,8 @@ struct CrossEntropyStats {
   double lossSum = 0.0;   // summed (not averaged) loss over the rows, without smoothing
   int64_t correct = 0;    // rows whose arg-max equals the label
   int64_t rows = 0;
+  double mean() const { return rows ? lossSum / static_cast<double>(rows) : 0.0; }
+  double accuracy() const { return rows ? static_cast<double>(correct) / static_cast<double>(rows) : 0.0; }
 };
 
 // logits: [..., K], labels: one per row (numel / K) -> scalar mean loss (with smoothing).

@@ -16,6 +16,7 @@
 #include "core/data/text_corpus.h"
 #include "distributed/communicator.h"
 #include "workloads/single_run.h"
+#include "workloads/trial_checkpoint.h"
 #include "workloads/workload_registry.h"
 
 namespace fs = std::filesystem;
@@ -218,6 +219,63 @@ TEST_F(LmWorkloadTest, ReasoningTaskReportsExactMatch) {
   }
   // After 300 steps some greedy answers are right (about 0.13 at seed 0).
   EXPECT_GT(requireExtra(r.curve.back(), "validation/exact_match"), 0.0);
+}
+
+}  // namespace
+}  // namespace gaplab
+
+namespace gaplab {
+namespace {
+
+// Continual pre-training: monitored corpora are scored on their own at every
+// evaluation; the monitor of the trained corpus equals the main validation.
+TEST_F(LmWorkloadTest, MonitoredCorporaAreEvaluatedOnTheirOwn) {
+  if (!fs::exists(kFortunesGermanDir)) GTEST_SKIP() << "package fortunes-de not installed";
+  const TrialResult r = run("lm", {"data.corpus=[fortunes_de]", "data.monitor=[fortunes_en, fortunes_de]"});
+  ASSERT_EQ(r.curve.size(), 2u);
+  for (const EvalRecord& e : r.curve) {
+    EXPECT_DOUBLE_EQ(requireExtra(e, "validation/fortunes_de/bits_per_byte"), e.validationMetric);
+    const double en = requireExtra(e, "validation/fortunes_en/bits_per_byte");
+    EXPECT_TRUE(std::isfinite(en) && en > 0.0);
+    EXPECT_NE(en, e.validationMetric);  // another text
+    EXPECT_GT(requireExtra(e, "validation/fortunes_en/next_byte_accuracy"), 0.0);
+    EXPECT_FALSE(extra(e, "eval_train/fortunes_en/bits_per_byte").has_value());  // validation only
+  }
+  try {
+    run("lm", {"data.monitor=[klingon]"});
+    ADD_FAILURE() << "an unknown monitored corpus was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("data.monitor"), std::string::npos) << e.what();
+  }
+}
+
+// model.init_from: a run continues from another run's final weights (not its optimizer state).
+TEST_F(LmWorkloadTest, InitFromStartsFromAnotherRunsWeights) {
+  const fs::path checkpoint = dir_ / "pre.ckpt";
+  {
+    PreparedRun prepared = prepare("lm", {});
+    LocalCommunicator comm;
+    CheckpointPlan plan;
+    plan.path = checkpoint.string();
+    plan.onFinish = true;
+    const TrialResult pre = executeRun(prepared, comm, nullptr, nullptr, &plan);
+    ASSERT_EQ(pre.status, TrialStatus::kMaxSteps) << pre.statusMessage;
+    ASSERT_TRUE(fs::exists(checkpoint));
+  }
+  PreparedRun prepared = prepare("lm", {"model.init_from=" + checkpoint.string()});
+  setComputeThreads(prepared.config.threads);
+  LocalCommunicator comm;
+  WorkloadContext ctx{prepared.config, prepared.document.root(), comm};
+  std::unique_ptr<Workload> continued = WorkloadRegistry::instance().get("lm").factory(ctx);
+  // The weights are the pre-trained ones: far better than a fresh model's 8 bits per byte.
+  EXPECT_LT(continued->evaluate(EvalSplit::kValidation).metric, 7.0);
+  EXPECT_TRUE(continued->arena().states().empty());  // the new run's optimizer starts from zero
+  try {
+    run("lm", {"model.width=64", "model.heads=2", "model.init_from=" + checkpoint.string()});
+    ADD_FAILURE() << "a checkpoint of another model layout was accepted";
+  } catch (const CheckpointError& e) {
+    EXPECT_NE(std::string(e.what()).find("layout"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
