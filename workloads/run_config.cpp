@@ -40,6 +40,7 @@ RunConfig parseRunConfig(ConfigDocument& doc) {
     t.fail("eval_every_steps", "neither eval_every_steps nor eval_every_s is set",
            "one of them > 0 (evaluations are how time-to-result is measured)");
   tc.labelSmoothing = t.getDouble("label_smoothing", tc.labelSmoothing, Range::between(0, 0.99));
+  tc.evalAtStart = t.getChoice("eval_at_start", "false", {"true", "false"}) == "true";
   tc.gradClipNorm = t.getDouble("grad_clip_norm", tc.gradClipNorm, Range::atLeast(0));
 
   ConfigSection o = root.section("optimizer");

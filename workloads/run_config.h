@@ -23,6 +23,7 @@ struct TrainingConfig {
   double evalEverySeconds = 0.0;  // timed seconds between evaluations; 0: use evalEverySteps
   double labelSmoothing = 0.0;
   double gradClipNorm = 0.0;      // 0: no clipping
+  bool evalAtStart = false;       // also evaluate before the first step (continual evaluation needs the start)
 };
 
 struct OptimizerConfig {

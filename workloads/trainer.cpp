@@ -157,6 +157,9 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
   };
 
   try {
+    // The model before any update (untimed, like every evaluation): where a
+    // continued run starts from. Not again after a resume.
+    if (tc.evalAtStart && step == 0 && st.curve.empty()) doEval();
     while (!stop) {
       if (agreed(stopRequested && stopRequested->load() ? kStopRequested : kContinue) == kStopRequested) {
         result.status = TrialStatus::kInterrupted;

@@ -151,6 +151,22 @@ TEST(Trainer, EvaluateEverySecondsOfTimedTime) {
   EXPECT_EQ(r.curve.size(), 5u);
 }
 
+TEST(Trainer, EvalAtStartRecordsTheModelBeforeAnyUpdate) {
+  RunConfig rc = smallConfig();
+  rc.target.value = 1.1;
+  rc.training.maxSteps = 20;
+  rc.training.evalEverySteps = 10;
+  rc.training.evalAtStart = true;
+  const TrialResult r = train(rc);
+  ASSERT_EQ(r.curve.size(), 3u);
+  EXPECT_EQ(r.curve[0].step, 0);
+  EXPECT_EQ(r.curve[0].timedSeconds, 0.0);
+  EXPECT_EQ(r.curve[1].step, 10);
+  EXPECT_GT(r.curve[0].validationLoss, r.curve[2].validationLoss);  // it learned from there
+  rc.training.evalAtStart = false;
+  EXPECT_EQ(train(rc).curve.front().step, 10);
+}
+
 }  // namespace
 }  // namespace gaplab
 
