@@ -147,6 +147,17 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"exact", "trapezoid"}));
   scoreCmd->add_option("--plot", score.plotPath, "Draw the performance profiles into this PNG (needs gnuplot)");
 
+  AnalyzeOptions analyze;
+  CLI::App* analyzeCmd = app.add_subcommand(
+      "analyze", "Tables of the studies of gaps from a sweep's results file: large-batch");
+  analyzeCmd->require_subcommand(1);
+  CLI::App* largeBatchCmd = analyzeCmd->add_subcommand(
+      "large-batch", "Large-batch / Ghost BatchNorm study (Hoffer et al. 2017): per regime (submission) validation "
+                     "and train accuracy, generalization gap over seeds, slope of ||w_t - w_0|| against log(step)");
+  largeBatchCmd->add_option("results", analyze.resultsPath, "HDF5 results file of the study's sweep")->required();
+  largeBatchCmd->add_option("--plot", analyze.plotDir,
+                            "Draw weight_distance.png and generalization_gap.png into this directory (gnuplot)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -165,6 +176,7 @@ int main(int argc, char** argv) {
     if (statusCmd->parsed()) return statusCommand(statusPath);
     if (exportCmd->parsed()) return exportCommand(exportOptions);
     if (scoreCmd->parsed()) return scoreCommand(score);
+    if (largeBatchCmd->parsed()) return analyzeLargeBatchCommand(analyze);
   } catch (const gaplab::ConfigError& e) {
     report("gaplab: config error: %s\n", e.what());
     return kExitUsage;

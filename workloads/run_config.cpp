@@ -41,6 +41,10 @@ RunConfig parseRunConfig(ConfigDocument& doc) {
            "one of them > 0 (evaluations are how time-to-result is measured)");
   tc.labelSmoothing = t.getDouble("label_smoothing", tc.labelSmoothing, Range::between(0, 0.99));
   tc.gradClipNorm = t.getDouble("grad_clip_norm", tc.gradClipNorm, Range::atLeast(0));
+  // Not among the workload defaults, so configs that do not set it keep their resolved YAML (and trial ids).
+  tc.weightDistance = t.getChoice("track_weight_distance", "false", {"false", "true"}) == "true"
+                          ? WeightDistanceTracking::kOn
+                          : WeightDistanceTracking::kOff;
 
   ConfigSection o = root.section("optimizer");
   OptimizerConfig& oc = rc.optimizer;

@@ -15,6 +15,10 @@
 
 namespace gaplab {
 
+// training.track_weight_distance: whether every evaluation records ||w_t - w_0||
+// (workloads/weight_distance.h); on keeps a copy of w_0 beside the model and in checkpoints.
+enum class WeightDistanceTracking { kOff, kOn };
+
 struct TrainingConfig {
   int64_t batchSize = 128;
   int64_t maxSteps = 10000;
@@ -23,6 +27,7 @@ struct TrainingConfig {
   double evalEverySeconds = 0.0;  // timed seconds between evaluations; 0: use evalEverySteps
   double labelSmoothing = 0.0;
   double gradClipNorm = 0.0;      // 0: no clipping
+  WeightDistanceTracking weightDistance = WeightDistanceTracking::kOff;
 };
 
 struct OptimizerConfig {
