@@ -56,7 +56,7 @@ std::string distanceScript(const LargeBatchStudy& study, const std::string& png)
     char title[160];
     std::snprintf(title, sizeof title, "%s (B=%lld, slope %.3g)", g.name.c_str(), static_cast<long long>(g.batchSize),
                   g.distanceSlope.mean);
-    s += (r ? ", " : "") + std::string("$d") + std::to_string(r) + " with linespoints lw 2 title " + quoted(title);
+    s += (r ? ", " : "") + std::string("$d") + std::to_string(r) + " with linespoints lw 2 title " + quoted(title) + " noenhanced";
   }
   return s + "\n";
 }
@@ -65,7 +65,7 @@ std::string gapScript(const LargeBatchStudy& study, const std::string& png) {
   std::string s = "set terminal pngcairo size 900,560\nset output " + quoted(png) + "\n";
   s += "set title 'Generalization gap at the end of training (train - validation " + study.metricName +
        "; bars: min..max over seeds)'\n";
-  s += "set ylabel 'gap'\nset style fill solid 0.5\nset boxwidth 0.6\nset grid ytics\nset key off\n";
+  s += "set xtics noenhanced\nset ylabel 'gap'\nset style fill solid 0.5\nset boxwidth 0.6\nset grid ytics\nset key off\n";
   s += "set xrange [-0.6:" + std::to_string(static_cast<double>(study.regimes.size()) - 0.4) + "]\n";
   s += "$g << EOD\n";
   for (std::size_t r = 0; r < study.regimes.size(); ++r) {
