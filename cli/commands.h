@@ -100,5 +100,14 @@ struct StepLawOptions {
   uint64_t seed = 0;          // --seed of the bootstrap
 };
 int stepLawCommand(const StepLawOptions& options);
+// `gaplab analyze <study> RESULTS.h5 [--plot DIR]`: the table of one of the studies of gaps.
+struct AnalyzeOptions {
+  std::string resultsPath;
+  std::string plotDir;     // --plot DIR: PNG charts via gnuplot (empty: none; skipped without gnuplot)
+};
+// `analyze large-batch`: per regime (submission) validation/train metric, gap and
+// the slope of ||w_t - w_0|| against ln(step). A file without regimes or weight
+// distances throws OutputError (exit 6).
+int analyzeLargeBatchCommand(const AnalyzeOptions& options);
 
 }  // namespace gaplab::cli

@@ -169,6 +169,16 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
   stepLawCmd->add_option("--seed", stepLaw.seed, "Seed of the bootstrap")->capture_default_str();
+  AnalyzeOptions analyze;
+  CLI::App* analyzeCmd = app.add_subcommand(
+      "analyze", "Tables of the studies of gaps from a sweep's results file: large-batch");
+  analyzeCmd->require_subcommand(1);
+  CLI::App* largeBatchCmd = analyzeCmd->add_subcommand(
+      "large-batch", "Large-batch / Ghost BatchNorm study (Hoffer et al. 2017): per regime (submission) validation "
+                     "and train accuracy, generalization gap over seeds, slope of ||w_t - w_0|| against log(step)");
+  largeBatchCmd->add_option("results", analyze.resultsPath, "HDF5 results file of the study's sweep")->required();
+  largeBatchCmd->add_option("--plot", analyze.plotDir,
+                            "Draw weight_distance.png and generalization_gap.png into this directory (gnuplot)");
 
   try {
     app.parse(argc, argv);
@@ -192,6 +202,7 @@ int main(int argc, char** argv) {
       stepLaw.loss = stepLawLoss == "validation" ? LossChoice::kValidation : LossChoice::kTrain;
       return stepLawCommand(stepLaw);
     }
+    if (largeBatchCmd->parsed()) return analyzeLargeBatchCommand(analyze);
   } catch (const gaplab::ConfigError& e) {
     report("gaplab: config error: %s\n", e.what());
     return kExitUsage;

@@ -21,7 +21,9 @@ std::unique_ptr<Sequential> buildCnn(ParameterArena& arena, const CnnSpec& spec)
     BatchNormOptions bn;
     bn.momentum = spec.bnMomentum;
     bn.activation = FusedActivation::kRelu;
-    model->add<BatchNormLayer>(arena, "bn" + id, spec.channels[i], bn, spec.syncBatchNorm);
+    bn.ghostSize = spec.norm == CnnNorm::kGhostBatch ? spec.ghostSize : 0;
+    model->add<BatchNormLayer>(arena, "bn" + id, spec.channels[i], bn,
+                               spec.norm == CnnNorm::kBatch ? spec.syncBatchNorm : nullptr);
     model->add<PoolingLayer>(PoolKind::kMax, 2, 2, 0);
     c = spec.channels[i];
     side /= 2;

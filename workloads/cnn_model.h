@@ -10,6 +10,9 @@
 
 namespace gaplab {
 
+// BatchNorm over the whole (per-rank) batch, or Ghost BatchNorm over ghost batches of CnnSpec::ghostSize.
+enum class CnnNorm { kBatch, kGhostBatch };
+
 struct CnnSpec {
   int64_t inChannels = 1;
   int64_t side = 28;                      // square input images
@@ -17,6 +20,8 @@ struct CnnSpec {
   int64_t hidden = 128;
   int64_t classes = 10;
   float bnMomentum = 0.1f;
+  CnnNorm norm = CnnNorm::kBatch;
+  int64_t ghostSize = 0;                  // examples per ghost batch with kGhostBatch (>= 2)
   float dropout = 0.0f;                   // before the head
   RankSum* syncBatchNorm = nullptr;       // statistics over all ranks (not owned)
 };

@@ -153,7 +153,17 @@ std::unique_ptr<Workload> makeCnnWorkload(WorkloadContext& ctx) {
     m.fail("channels", "got " + std::to_string(spec.channels.size()) + " blocks", "1 to 4 conv blocks");
   spec.hidden = m.getInt("hidden", spec.hidden, Range::atLeast(1));
   spec.bnMomentum = static_cast<float>(m.getDouble("bn_momentum", 0.1, Range::between(0, 1)));
-  if (syncAcrossRanks(m)) spec.syncBatchNorm = &ctx.comm;
+  // norm / ghost_size are not among the defaults (keeps older fmnist_cnn trial ids): batch unless set.
+  const std::string norm = m.getChoice("norm", "batch", {"batch", "ghost"});
+  spec.norm = norm == "ghost" ? CnnNorm::kGhostBatch : CnnNorm::kBatch;
+  spec.ghostSize = m.getInt("ghost_size", 0, Range::atLeast(0));
+  if (spec.norm == CnnNorm::kGhostBatch && spec.ghostSize < 2)
+    m.fail("ghost_size", "got " + std::to_string(spec.ghostSize), "a ghost batch size >= 2 when norm is 'ghost'");
+  if (syncAcrossRanks(m)) {
+    if (spec.norm != CnnNorm::kBatch)
+      m.fail("bn_across_ranks", "'sync' with norm '" + norm + "'", "norm: batch (ghost batches are per rank by definition)");
+    spec.syncBatchNorm = &ctx.comm;
+  }
   spec.dropout = static_cast<float>(m.getDouble("dropout", 0.0, Range::between(0, 0.95)));
   ClassificationData data = loadData(ctx);
   auto arena = std::make_unique<ParameterArena>();

@@ -42,6 +42,10 @@ RunConfig parseRunConfig(ConfigDocument& doc) {
   tc.labelSmoothing = t.getDouble("label_smoothing", tc.labelSmoothing, Range::between(0, 0.99));
   tc.evalAtStart = t.getChoice("eval_at_start", "false", {"true", "false"}) == "true";
   tc.gradClipNorm = t.getDouble("grad_clip_norm", tc.gradClipNorm, Range::atLeast(0));
+  // Not among the workload defaults, so configs that do not set it keep their resolved YAML (and trial ids).
+  tc.weightDistance = t.getChoice("track_weight_distance", "false", {"false", "true"}) == "true"
+                          ? WeightDistanceTracking::kOn
+                          : WeightDistanceTracking::kOff;
 
   ConfigSection o = root.section("optimizer");
   OptimizerConfig& oc = rc.optimizer;

@@ -15,6 +15,10 @@
 
 namespace gaplab {
 
+// training.track_weight_distance: whether every evaluation records ||w_t - w_0||
+// (workloads/weight_distance.h); on keeps a copy of w_0 beside the model and in checkpoints.
+enum class WeightDistanceTracking { kOff, kOn };
+
 struct TrainingConfig {
   int64_t batchSize = 128;
   int64_t maxSteps = 10000;
@@ -24,6 +28,7 @@ struct TrainingConfig {
   double labelSmoothing = 0.0;
   double gradClipNorm = 0.0;      // 0: no clipping
   bool evalAtStart = false;       // also evaluate before the first step (continual evaluation needs the start)
+  WeightDistanceTracking weightDistance = WeightDistanceTracking::kOff;
 };
 
 struct OptimizerConfig {

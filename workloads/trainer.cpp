@@ -12,6 +12,7 @@
 
 #include "core/optim/grad_clip.h"
 #include "distributed/gradient_reducer.h"
+#include "workloads/weight_distance.h"
 
 namespace gaplab {
 namespace {
@@ -83,6 +84,13 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
     optimizer_.setStepCount(st.optimizerSteps);
     workload_.seekTrainingData(st.step);
   }
+  // ||w_t - w_0|| needs w_0: taken here at step 0, or restored with the checkpoint.
+  const bool trackDistance = tc.weightDistance == WeightDistanceTracking::kOn;
+  if (trackDistance && st.step == 0 && st.initialValues.empty()) st.initialValues = snapshotParameters(arena);
+  if (trackDistance && st.initialValues.empty())
+    throw CheckpointError("checkpoint " + checkpoints->path + " holds no /initial_values, but training.track_weight_distance "
+                          "is true: the distance from initialisation cannot be continued (start the run afresh)");
+  if (!trackDistance) st.initialValues.clear();
   result.startedAtUnix = st.startedAtUnix;
   result.setupSeconds = st.setupSeconds;
   const double wallBefore = st.wallSeconds;  // wall clock of earlier sessions of this trial
@@ -122,6 +130,7 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
     const Clock::time_point t = Clock::now();
     const double trainLoss = st.stepsSinceEval ? st.lossSinceEval / static_cast<double>(st.stepsSinceEval) : st.runningLoss;
     EvalRecord rec = evaluate(step, timed, wallBefore + secondsSince(wallStart), trainLoss, lr);
+    if (trackDistance) rec.extras.push_back({kWeightDistanceMetric, weightDistance(arena, st.initialValues)});
     st.curve.push_back(rec);
     st.lossSinceEval = 0.0;
     st.stepsSinceEval = 0;

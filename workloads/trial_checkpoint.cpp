@@ -7,6 +7,9 @@
 //   /values     float32 [parameters]               rank 0's parameters
 //   /states/<n> float32 [parameters]               optimizer state n
 //   /buffers    float32 [ranks, buffer elements]   each rank's buffers
+//   /initial_values float32 [parameters]           w_0, only when the trainer tracks the
+//                                                  weight distance (optional: no version bump;
+//                                                  in the checksum after /buffers when present)
 // trainer_state holds TrainerState's scalars and then the curve, encoded with
 // workloads/trial_result_codec.h (doubles as %a, exact), the same encoding the
 // sweep uses to send finished trials to its coordinator.
@@ -197,6 +200,13 @@ void TrialCheckpoint::save(const std::string& path, const CheckpointIdentity& id
       states.close({"H5Gclose", tmp, "states"});
       writeFloats(file.id(), "buffers", allBuffers.data(), {static_cast<hsize_t>(ranks), static_cast<hsize_t>(nb)}, tmp);
       checksum.add(allBuffers.data(), sizeof(float) * allBuffers.size());
+      if (!state.initialValues.empty()) {
+        if (state.initialValues.size() != n)
+          throw std::invalid_argument("checkpoint " + path + ": " + std::to_string(state.initialValues.size()) +
+                                      " initial values for a model of " + std::to_string(n) + " parameters");
+        writeFloats(file.id(), "initial_values", state.initialValues.data(), {n}, tmp);
+        checksum.add(state.initialValues.data(), sizeof(float) * n);
+      }
 
       hdfWriteIntAttribute(file.id(), kVersionAttribute, kFormatVersion);
       hdfWriteStringAttribute(file.id(), "trial_id", identity.trialId);
@@ -281,12 +291,18 @@ TrainerState TrialCheckpoint::load(const std::string& path, const CheckpointIden
     std::vector<float> allBuffers;
     readFloats(file.id(), "buffers", allBuffers, nb * info.identity.ranks, path);
     checksum.add(allBuffers.data(), sizeof(float) * allBuffers.size());
+    std::vector<float> initialValues;
+    if (H5Lexists(file.id(), "initial_values", H5P_DEFAULT) > 0) {
+      readFloats(file.id(), "initial_values", initialValues, n, path);
+      checksum.add(initialValues.data(), sizeof(float) * initialValues.size());
+    }
     if (checksum.hex() != requireString(file.id(), "checksum", path))
       throw CheckpointError("checkpoint " + path + ": checksum mismatch (the file was modified or damaged)");
     TrainerState state = parseState(requireString(file.id(), "trainer_state", path), path);
     if (state.step != info.step)
       throw CheckpointError("checkpoint " + path + ": attribute step " + std::to_string(info.step) +
                             " disagrees with trainer_state step " + std::to_string(state.step));
+    state.initialValues = std::move(initialValues);
 
     // Everything checked: only now touch the arena.
     std::memcpy(arena.values(), values.data(), sizeof(float) * values.size());

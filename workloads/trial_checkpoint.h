@@ -55,6 +55,9 @@ struct TrainerState {
   int64_t startedAtUnix = 0;
   int64_t resumes = 0;            // how many times this trial was resumed
   std::vector<EvalRecord> curve;
+  // w_0, the trainable values at step 0, kept only with training.track_weight_distance
+  // ([arena size] then, empty otherwise); stored as the dataset /initial_values.
+  std::vector<float> initialValues;
 };
 
 // Which run a checkpoint belongs to; a checkpoint is refused by any other run.
@@ -96,7 +99,8 @@ class TrialCheckpoint {
                    const TrainerState& state, const ParameterArena& arena, Communicator& comm);
 
   // Every rank reads `path` and restores the arena (rank `rank`'s buffers) and
-  // returns the trainer state. Throws CheckpointError when the file is missing,
+  // returns the trainer state (with initialValues when the checkpoint holds
+  // /initial_values). Throws CheckpointError when the file is missing,
   // not HDF5 or truncated, of another format version, written for another
   // config (trial id), for another number of ranks, for another model layout,
   // or when the checksum does not match.

@@ -16,6 +16,7 @@
 #include "workloads/mlp_model.h"
 #include "workloads/optimizer_factory.h"
 #include "workloads/single_run.h"
+#include "workloads/weight_distance.h"
 
 namespace gaplab {
 namespace {
@@ -302,6 +303,11 @@ class TrainerResume : public ::testing::TestWithParam<ResumeCase> {
       EXPECT_EQ(a.curve[i].validationLoss, b.curve[i].validationLoss);
       EXPECT_EQ(a.curve[i].validationMetric, b.curve[i].validationMetric);
       EXPECT_EQ(a.curve[i].learningRate, b.curve[i].learningRate);
+      ASSERT_EQ(a.curve[i].extras.size(), b.curve[i].extras.size());
+      for (std::size_t k = 0; k < a.curve[i].extras.size(); ++k) {
+        EXPECT_EQ(a.curve[i].extras[k].name, b.curve[i].extras[k].name);
+        EXPECT_EQ(a.curve[i].extras[k].value, b.curve[i].extras[k].value) << a.curve[i].extras[k].name;
+      }
     }
     EXPECT_EQ(a.status, b.status);
     EXPECT_EQ(a.steps, b.steps);
@@ -379,6 +385,37 @@ TEST_P(TrainerResume, ACheckpointOfAnotherConfigIsRefused) {
   } catch (const CheckpointError& e) {
     EXPECT_NE(std::string(e.what()).find("another config"), std::string::npos) << e.what();
   }
+}
+
+// training.track_weight_distance: every evaluation carries ||w_t - w_0||, and a
+// run stopped and resumed measures from the same w_0 (the checkpoint holds it).
+TEST_P(TrainerResume, WeightDistanceIsRecordedAndResumesExactly) {
+  rc_.training.weightDistance = WeightDistanceTracking::kOn;
+  rc_.resolvedYaml += "training: {track_weight_distance: true}\n";
+  const TrialResult full = session(CheckpointPlan{});
+  ASSERT_EQ(full.curve.size(), 5u);
+  for (const EvalRecord& r : full.curve) {
+    ASSERT_EQ(r.extras.size(), 1u);
+    EXPECT_EQ(r.extras[0].name, kWeightDistanceMetric);
+    EXPECT_GT(r.extras[0].value, 0.0) << "step " << r.step;
+    EXPECT_TRUE(std::isfinite(r.extras[0].value));
+  }
+
+  ASSERT_EQ(session(plan_, 33).status, TrialStatus::kInterrupted);
+  CheckpointPlan resume = plan_;
+  resume.resume = true;
+  const TrialResult resumed = session(resume);
+  expectIdenticalCurves(full, resumed);  // extras (the distances) included, bit for bit
+
+  // Off (the default): no extra metric, no w_0 in the checkpoint.
+  rc_.training.weightDistance = WeightDistanceTracking::kOff;
+  rc_.resolvedYaml += "off: 1\n";
+  std::filesystem::remove(plan_.path);
+  ASSERT_EQ(session(plan_, 33).status, TrialStatus::kInterrupted);
+  auto arena = smallWorkload(rc_, GetParam().norm, GetParam().dropout);
+  const CheckpointIdentity id{trialIdOf(rc_.resolvedYaml), rc_.resolvedYaml, 1};
+  EXPECT_TRUE(TrialCheckpoint::load(plan_.path, id, 0, arena->arena()).initialValues.empty());
+  for (const EvalRecord& r : session(CheckpointPlan{}).curve) EXPECT_TRUE(r.extras.empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, TrainerResume,

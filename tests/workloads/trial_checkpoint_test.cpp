@@ -119,6 +119,9 @@ void expectSameState(const TrainerState& a, const TrainerState& b) {
   expectSameDouble(a.lastEvalTimed, b.lastEvalTimed, "lastEvalTimed");
   EXPECT_EQ(a.startedAtUnix, b.startedAtUnix);
   EXPECT_EQ(a.resumes, b.resumes);
+  ASSERT_EQ(a.initialValues.size(), b.initialValues.size());
+  for (std::size_t i = 0; i < a.initialValues.size(); ++i)
+    EXPECT_EQ(std::bit_cast<uint32_t>(a.initialValues[i]), std::bit_cast<uint32_t>(b.initialValues[i])) << "w_0[" << i << "]";
   ASSERT_EQ(a.curve.size(), b.curve.size());
   for (std::size_t i = 0; i < a.curve.size(); ++i) {
     const EvalRecord& x = a.curve[i];
@@ -369,6 +372,45 @@ TEST_F(TrialCheckpointTest, ChecksumMismatch) {
     file.close({"H5Fclose", path_, ""});
   }
   expectRefused(identity_, "checksum mismatch");
+}
+
+// training.track_weight_distance: w_0 travels in /initial_values, bit for bit,
+// it is covered by the checksum, and a checkpoint without it loads with none.
+TEST_F(TrialCheckpointTest, InitialValuesRoundTripExactlyAndAreChecksummed) {
+  TrainerState saved = sampleState();
+  saved.initialValues.assign(20, 0.0f);  // makeArena(): 5x3 + 5 parameters
+  for (std::size_t i = 0; i < saved.initialValues.size(); ++i) saved.initialValues[i] = 0.1f * static_cast<float>(i) - 0.7f;
+  saved.initialValues[3] = -0.0f;
+  saved.initialValues[4] = std::numeric_limits<float>::denorm_min();
+  saveSample(saved);
+  auto restored = makeArena(5, 1234);
+  const TrainerState loaded = TrialCheckpoint::load(path_, identity_, 0, *restored);
+  ASSERT_EQ(loaded.initialValues.size(), 20u);
+  expectSameState(saved, loaded);
+
+  {  // one changed initial value must be caught
+    hdfSilenceErrorPrinting();
+    HdfFile file = hdfOpenFile(path_, HdfFileAccess::kReadWrite);
+    HdfDataset ds(H5Dopen2(file.id(), "initial_values", H5P_DEFAULT), {"H5Dopen2", path_, "initial_values"});
+    std::vector<float> w0(20);
+    hdfCheck(H5Dread(ds.id(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, w0.data()), {"H5Dread", path_, ""});
+    w0[7] += 1.0f;
+    hdfCheck(H5Dwrite(ds.id(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, w0.data()), {"H5Dwrite", path_, ""});
+    ds.close({"H5Dclose", path_, "initial_values"});
+    file.close({"H5Fclose", path_, ""});
+  }
+  expectRefused(identity_, "checksum mismatch");
+
+  saveSample(sampleState());  // untracked: no /initial_values, none loaded
+  auto plain = makeArena(5, 1234);
+  EXPECT_TRUE(TrialCheckpoint::load(path_, identity_, 0, *plain).initialValues.empty());
+}
+
+TEST_F(TrialCheckpointTest, InitialValuesOfAnotherSizeAreNotWritten) {
+  TrainerState s = sampleState();
+  s.initialValues.assign(7, 1.0f);
+  EXPECT_THROW(saveSample(s), std::invalid_argument);
+  EXPECT_FALSE(fs::exists(path_));
 }
 
 TEST_F(TrialCheckpointTest, DamagedTrainerState) {

@@ -1,0 +1,28 @@
+// workloads/weight_distance.cpp — see weight_distance.h.
+#include "workloads/weight_distance.h"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace gaplab {
+
+std::vector<float> snapshotParameters(const ParameterArena& arena) {
+  const float* v = arena.values();
+  return std::vector<float>(v, v + arena.size());
+}
+
+double weightDistance(const ParameterArena& arena, const std::vector<float>& initial) {
+  if (static_cast<int64_t>(initial.size()) != arena.size())
+    throw std::invalid_argument("weightDistance: the initial values hold " + std::to_string(initial.size()) +
+                                " parameters; the model has " + std::to_string(arena.size()));
+  const float* w = arena.values();
+  double sum = 0.0;
+  for (std::size_t i = 0; i < initial.size(); ++i) {
+    const double d = static_cast<double>(w[i]) - static_cast<double>(initial[i]);
+    sum += d * d;
+  }
+  return std::sqrt(sum);
+}
+
+}  // namespace gaplab
