@@ -14,16 +14,6 @@ std::optional<double> extraOf(const EvalRecord& r, const std::string& name) {
   return std::nullopt;
 }
 
-Spread spreadOf(const std::vector<double>& values) {
-  Spread s;
-  if (values.empty()) return s;
-  s.min = *std::min_element(values.begin(), values.end());
-  s.max = *std::max_element(values.begin(), values.end());
-  for (double v : values) s.mean += v;
-  s.mean /= static_cast<double>(values.size());
-  return s;
-}
-
 }  // namespace
 
 std::string continualExtraName(const std::string& corpus, ContinualMeasure measure) {
@@ -78,7 +68,7 @@ ContinualAnalysis analyzeContinual(const std::vector<TrialResult>& trials, const
     auto collect = [&](auto field) {
       std::vector<double> v;
       for (const ContinualTrialRow* r : rows) v.push_back(field(r->metrics));
-      return spreadOf(v);
+      return Spread::of(v);
     };
     s.valueAtSwitch = collect([](const ContinualMetrics& m) { return m.valueAtSwitch; });
     s.minAcc = collect([](const ContinualMetrics& m) { return m.minAcc; });
@@ -94,7 +84,7 @@ ContinualAnalysis analyzeContinual(const std::vector<TrialResult>& trials, const
     for (const ContinualTrialRow* r : rows)
       if (r->metrics.recoveryStep) recovery.push_back(static_cast<double>(*r->metrics.recoveryStep));
     s.recovered = static_cast<int>(recovery.size());
-    s.recoveryStep = spreadOf(recovery);
+    s.recoveryStep = Spread::of(recovery);
     analysis.strategies.push_back(std::move(s));
   }
   return analysis;

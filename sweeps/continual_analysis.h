@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "sweeps/continual_metrics.h"
+#include "sweeps/spread.h"
 #include "workloads/trial_result.h"
 
 namespace gaplab {
@@ -39,18 +40,13 @@ struct ContinualTrialRow {
   ContinualMetrics metrics;
 };
 
-// Mean, minimum and maximum over the trials of a strategy.
-struct Spread {
-  double mean = 0.0, min = 0.0, max = 0.0;
-};
-
 struct ContinualStrategyRow {
   std::string submission;
   int trials = 0;
   Spread valueAtSwitch, minAcc, wcAcc, gapDepth, finalOld, finalNew;
   std::vector<Spread> forgetting, plasticity;  // one per window, options order
   int recovered = 0;                           // trials whose old domain came back within the tolerance
-  Spread recoveryStep;                         // over the recovered trials (all 0 when none)
+  Spread recoveryStep;                         // over the recovered trials (NaN when none)
 };
 
 struct ContinualAnalysis {

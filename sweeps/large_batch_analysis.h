@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "sweeps/spread.h"
 #include "workloads/trial_result.h"
 
 namespace gaplab {
@@ -32,16 +33,6 @@ class LargeBatchAnalysisError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Mean and spread of one quantity over the seeds of a regime. std is the sample
-// standard deviation (n - 1; 0 for one value). NaN everywhere when count is 0.
-struct Spread {
-  int count = 0;
-  double mean = 0.0;
-  double std = 0.0;
-  double min = 0.0;
-  double max = 0.0;
-  static Spread of(const std::vector<double>& values);
-};
 
 // One point of a regime's mean distance curve: the mean of ||w_t - w_0|| over
 // the regime's trials that evaluated at `step`.
