@@ -110,4 +110,16 @@ struct AnalyzeOptions {
 // distances throws OutputError (exit 6).
 int analyzeLargeBatchCommand(const AnalyzeOptions& options);
 
+// `analyze continual`: continual-evaluation metrics per strategy (submission)
+// from the monitored curves of continued runs (data.monitor, training.eval_at_start).
+struct AnalyzeContinualOptions {
+  std::string resultsPath;
+  std::string oldCorpus = "fortunes_en";
+  std::string newCorpus = "fortunes_de";
+  std::string measure = "next_byte_accuracy";  // or bits_per_byte
+  std::vector<int> windows = {10, 100};
+  double tolerance = 0.0;
+};
+int analyzeContinualCommand(const AnalyzeContinualOptions& options);
+
 }  // namespace gaplab::cli

@@ -171,7 +171,7 @@ int main(int argc, char** argv) {
   stepLawCmd->add_option("--seed", stepLaw.seed, "Seed of the bootstrap")->capture_default_str();
   AnalyzeOptions analyze;
   CLI::App* analyzeCmd = app.add_subcommand(
-      "analyze", "Tables of the studies of gaps from a sweep's results file: large-batch");
+      "analyze", "Tables of the studies of gaps from a sweep's results file: large-batch, continual");
   analyzeCmd->require_subcommand(1);
   CLI::App* largeBatchCmd = analyzeCmd->add_subcommand(
       "large-batch", "Large-batch / Ghost BatchNorm study (Hoffer et al. 2017): per regime (submission) validation "
@@ -179,6 +179,22 @@ int main(int argc, char** argv) {
   largeBatchCmd->add_option("results", analyze.resultsPath, "HDF5 results file of the study's sweep")->required();
   largeBatchCmd->add_option("--plot", analyze.plotDir,
                             "Draw weight_distance.png and generalization_gap.png into this directory (gnuplot)");
+  AnalyzeContinualOptions continual;
+  CLI::App* continualCmd = analyzeCmd->add_subcommand(
+      "continual", "Continual pre-training study (De Lange et al.; Guo et al. 2024): per strategy, the stability gap "
+                   "of the old domain (min-ACC, depth, recovery), WC-ACC, windowed forgetting and plasticity");
+  continualCmd->add_option("results", continual.resultsPath, "HDF5 results file of the continued runs")->required();
+  continualCmd->add_option("--old", continual.oldCorpus, "The old domain (a data.monitor corpus)")->capture_default_str();
+  continualCmd->add_option("--new", continual.newCorpus, "The new domain (a data.monitor corpus)")->capture_default_str();
+  continualCmd->add_option("--measure", continual.measure, "next_byte_accuracy or bits_per_byte")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"next_byte_accuracy", "bits_per_byte"}));
+  continualCmd->add_option("--windows", continual.windows, "Windows w (evaluations) of WF^w and WP^w")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  continualCmd->add_option("--tolerance", continual.tolerance, "Recovery: back within this of the value at the switch")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e9));
 
   try {
     app.parse(argc, argv);
@@ -203,6 +219,7 @@ int main(int argc, char** argv) {
       return stepLawCommand(stepLaw);
     }
     if (largeBatchCmd->parsed()) return analyzeLargeBatchCommand(analyze);
+    if (continualCmd->parsed()) return analyzeContinualCommand(continual);
   } catch (const gaplab::ConfigError& e) {
     report("gaplab: config error: %s\n", e.what());
     return kExitUsage;
