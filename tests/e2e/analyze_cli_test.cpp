@@ -184,3 +184,45 @@ TEST_F(AnalyzeCliTest, TinySweepOfTheQuickStudyRunsAndAnalyses) {
 
 }  // namespace
 }  // namespace gaplab
+
+namespace gaplab {
+namespace {
+
+// A continued run as `gaplab run` records it with data.monitor and eval_at_start.
+TrialResult continuedRun(const std::string& id, const std::string& strategy, uint64_t seed,
+                         const std::vector<double>& oldAccuracy, const std::vector<double>& newAccuracy) {
+  TrialResult t;
+  t.trialId = id;
+  t.workload = "lm";
+  t.submission = strategy;
+  t.seed = seed;
+  t.status = TrialStatus::kMaxSteps;
+  t.metricName = "bits_per_byte";
+  t.targetDirection = TargetDirection::kAtMost;
+  for (std::size_t i = 0; i < oldAccuracy.size(); ++i) {
+    EvalRecord r;
+    r.step = static_cast<int64_t>(10 * i);
+    r.extras = {{"validation/fortunes_en/next_byte_accuracy", oldAccuracy[i]},
+                {"validation/fortunes_de/next_byte_accuracy", newAccuracy[i]}};
+    t.curve.push_back(r);
+  }
+  return t;
+}
+
+TEST_F(AnalyzeCliTest, ContinualPrintsTheStabilityGapPerStrategy) {
+  const std::string path = store("continual.h5", {continuedRun("a", "replay", 0, {0.50, 0.40, 0.50}, {0.2, 0.3, 0.4}),
+                                                  continuedRun("b", "plain", 0, {0.50, 0.30, 0.35}, {0.2, 0.4, 0.5}),
+                                                  continuedRun("c", "plain", 1, {0.50, 0.32, 0.36}, {0.2, 0.4, 0.5})});
+  const Outcome o = runGaplab("analyze continual " + path + " --windows 2");
+  ASSERT_EQ(o.exitCode, 0) << o.output;
+  // strategy seeds at-switch min-ACC gap-depth recovered ...
+  EXPECT_HAS(o, "plain 2 0.5000 [0.5000,0.5000] 0.3100 [0.3000,0.3200] 0.1900 [0.1800,0.2000] 0/2");
+  EXPECT_HAS(o, "replay 1 0.5000 0.4000 0.1000 1/1");
+  EXPECT_HAS(o, "recovery step (mean over recovered seeds): 20");
+  const Outcome missing = runGaplab("analyze continual " + path + " --old klingon");
+  EXPECT_EQ(missing.exitCode, 6) << missing.output;
+  EXPECT_HAS(missing, "validation/klingon/next_byte_accuracy");
+}
+
+}  // namespace
+}  // namespace gaplab
