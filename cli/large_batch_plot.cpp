@@ -1,7 +1,7 @@
 // cli/large_batch_plot.cpp — see large_batch_plot.h.
 #include "cli/large_batch_plot.h"
 
-#include <sys/wait.h>
+#include "cli/gnuplot.h"
 
 #include <cmath>
 #include <cstdio>
@@ -12,33 +12,8 @@
 namespace gaplab::cli {
 namespace {
 
-// A gnuplot single-quoted string: a quote inside is written twice.
-std::string quoted(const std::string& text) {
-  std::string q = "'";
-  for (const char c : text) {
-    if (c == '\'') q += '\'';
-    q += c;
-  }
-  return q + "'";
-}
-
-bool gnuplotAvailable() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
-
-void runGnuplot(const std::string& script, const std::string& pngPath) {
-  FILE* pipe = popen("gnuplot", "w");
-  if (!pipe) throw std::runtime_error("--plot " + pngPath + ": cannot start gnuplot");
-  std::fwrite(script.data(), 1, script.size(), pipe);
-  const int status = pclose(pipe);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    throw std::runtime_error("--plot " + pngPath + ": gnuplot failed (exit status " +
-                             std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
-  std::error_code ec;
-  if (std::filesystem::file_size(pngPath, ec) == 0 || ec)
-    throw std::runtime_error("--plot " + pngPath + ": gnuplot wrote no image");
-}
-
 std::string distanceScript(const LargeBatchStudy& study, const std::string& png) {
-  std::string s = "set terminal pngcairo size 900,560\nset output " + quoted(png) + "\n";
+  std::string s = "set terminal pngcairo size 900,560\nset output " + gnuplotString(png) + "\n";
   s += "set title 'Distance from initialisation (mean over seeds)'\nset logscale x\n";
   s += "set xlabel 'step (log scale)'\nset ylabel '||w_t - w_0||'\nset key top left\nset grid\n";
   for (std::size_t r = 0; r < study.regimes.size(); ++r) {
@@ -56,13 +31,13 @@ std::string distanceScript(const LargeBatchStudy& study, const std::string& png)
     char title[160];
     std::snprintf(title, sizeof title, "%s (B=%lld, slope %.3g)", g.name.c_str(), static_cast<long long>(g.batchSize),
                   g.distanceSlope.mean);
-    s += (r ? ", " : "") + std::string("$d") + std::to_string(r) + " with linespoints lw 2 title " + quoted(title) + " noenhanced";
+    s += (r ? ", " : "") + std::string("$d") + std::to_string(r) + " with linespoints lw 2 title " + gnuplotString(title) + " noenhanced";
   }
   return s + "\n";
 }
 
 std::string gapScript(const LargeBatchStudy& study, const std::string& png) {
-  std::string s = "set terminal pngcairo size 900,560\nset output " + quoted(png) + "\n";
+  std::string s = "set terminal pngcairo size 900,560\nset output " + gnuplotString(png) + "\n";
   s += "set title 'Generalization gap at the end of training (train - validation " + study.metricName +
        "; bars: min..max over seeds)'\n";
   s += "set xtics noenhanced\nset ylabel 'gap'\nset style fill solid 0.5\nset boxwidth 0.6\nset grid ytics\nset key off\n";

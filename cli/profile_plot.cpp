@@ -1,27 +1,13 @@
 // cli/profile_plot.cpp — see profile_plot.h.
 #include "cli/profile_plot.h"
 
-#include <sys/wait.h>
+#include "cli/gnuplot.h"
 
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
 
 namespace gaplab::cli {
-namespace {
-
-// A gnuplot single-quoted string: a quote inside is written twice.
-std::string gnuplotString(const std::string& text) {
-  std::string quoted = "'";
-  for (const char c : text) {
-    if (c == '\'') quoted += '\'';
-    quoted += c;
-  }
-  return quoted + "'";
-}
-
-}  // namespace
-
 void plotPerformanceProfiles(const AlgoPerfScores& scores, const std::string& pngPath) {
   std::string script = "set terminal pngcairo size 900,560\nset output " + gnuplotString(pngPath) + "\n";
   script += "set title 'AlgoPerf performance profiles'\nset xlabel 'tau (ratio to the best time-to-target)'\n";
@@ -45,18 +31,7 @@ void plotPerformanceProfiles(const AlgoPerfScores& scores, const std::string& pn
   }
   script += "\n";
 
-  FILE* pipe = popen("gnuplot", "w");
-  if (!pipe) throw std::runtime_error("--plot " + pngPath + ": cannot start gnuplot");
-  std::fwrite(script.data(), 1, script.size(), pipe);
-  const int status = pclose(pipe);
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-    throw std::runtime_error("--plot " + pngPath + ": gnuplot not found (install the Debian package gnuplot-nox)");
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    throw std::runtime_error("--plot " + pngPath + ": gnuplot failed (exit status " +
-                             std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) + ")");
-  std::error_code ec;
-  if (std::filesystem::file_size(pngPath, ec) == 0 || ec)
-    throw std::runtime_error("--plot " + pngPath + ": gnuplot wrote no image");
+  runGnuplot(script, pngPath);
 }
 
 }  // namespace gaplab::cli
