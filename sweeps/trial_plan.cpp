@@ -144,7 +144,9 @@ TrialPlan::TrialPlan(const SweepSpec& spec, const std::vector<TrialResult>& done
     const SearchSpace& space = spec.submissions[static_cast<std::size_t>(s)].space;
     for (int study = 0; study < spec.studies; ++study) {
       std::vector<TrialPoint> points;
-      if (spec.sampler == SamplerKind::kGrid) {
+      if (spec.submissions[static_cast<std::size_t>(s)].tuning == SubmissionTuning::kSelf) {
+        points.push_back(TrialPoint{});  // self-tuning: one fixed configuration per study
+      } else if (spec.sampler == SamplerKind::kGrid) {
         points = space.enumerateAll();
         if (points.empty()) points.push_back(TrialPoint{});
       } else {
