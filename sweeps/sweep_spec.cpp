@@ -156,7 +156,9 @@ SweepSpec SweepSpec::load(const std::string& path) {
       spec.submissions.push_back(SubmissionSpec::parse(name, subs.section(name), kv.second, subs.where(name)));
     }
   } else {
-    spec.submissions.push_back(SubmissionSpec::parse("default", root, rootNode, root.where("space")));
+    SubmissionSpec sub = SubmissionSpec::parse("default", root, rootNode, root.where("space"));
+    sub.overrides.clear();  // the top-level `set:` is the sweep's (spec.overrides), not the submission's
+    spec.submissions.push_back(std::move(sub));
   }
   spec.finish();
 
