@@ -28,7 +28,7 @@ BenchmarkSuite benchmarkSuite(const std::string& name) {
     s.studies = 2;
     s.trials = 2;
     s.maxStepsCap = 1404;
-    s.maxRuntimeCapS = 90;
+    s.maxRuntimeCapS = 150;
     return s;
   }
   if (name == "full") {
