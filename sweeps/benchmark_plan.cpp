@@ -11,12 +11,6 @@
 #include "workloads/workload_targets.h"
 
 namespace gaplab {
-namespace {
-
-// "0.1" etc. for --set: shortest exact text.
-std::string numberText(double v) { return exactNumberText(v); }
-
-}  // namespace
 
 BenchmarkSuite benchmarkSuite(const std::string& name) {
   BenchmarkSuite s;
@@ -78,7 +72,7 @@ std::vector<SweepSpec> planBenchmark(const BenchmarkSuite& suite, const std::vec
     spec.name = "benchmark_" + workload;
     spec.basePath = "benchmark:" + workload;
     spec.baseYaml = "workload: " + workload + "\n";
-    spec.overrides = {"training.max_steps=" + std::to_string(maxSteps), "training.max_runtime_s=" + numberText(maxRuntime)};
+    spec.overrides = {"training.max_steps=" + std::to_string(maxSteps), "training.max_runtime_s=" + exactNumberText(maxRuntime)};
     for (const std::string& o : suite.workloadOverrides)
       if (o.rfind("training.max_steps=", 0) != 0 && o.rfind("training.max_runtime_s=", 0) != 0) spec.overrides.push_back(o);
     spec.sampler = SamplerKind::kHalton;
@@ -91,7 +85,7 @@ std::vector<SweepSpec> planBenchmark(const BenchmarkSuite& suite, const std::vec
         // Self-tuning: no tuning trials, a larger budget instead (AlgoPerf: 3x).
         sub.overrides.push_back("training.max_steps=" +
                                 std::to_string(static_cast<int64_t>(std::llround(maxSteps * s.budgetFactor))));
-        sub.overrides.push_back("training.max_runtime_s=" + numberText(maxRuntime * s.budgetFactor));
+        sub.overrides.push_back("training.max_runtime_s=" + exactNumberText(maxRuntime * s.budgetFactor));
       }
       spec.submissions.push_back(std::move(sub));
       spec.definitionYaml += "# submission " + s.path + "\n" + s.text + "\n";
