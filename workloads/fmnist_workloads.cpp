@@ -183,8 +183,8 @@ void registerFashionMnistWorkloads(WorkloadRegistry& registry) {
                                    {{"model.norm", "layer"}}));
   registry.add(makeWorkloadVariant(mlp, "fmnist_mlp_small", "fmnist_mlp with hidden widths 256-256 (default lr 0.1)",
                                    {{"model.widths", "[256, 256]"}, {"optimizer.lr", "0.1"}}));
-  registry.add(makeWorkloadVariant(cnn, "fmnist_cnn_small", "fmnist_cnn with channels 16-32 and FC 64",
-                                   {{"model.channels", "[16, 32]"}, {"model.hidden", "64"}}));
+  registry.add(makeWorkloadVariant(cnn, "fmnist_cnn_small", "fmnist_cnn with channels 16-32 and FC 64 (default lr 0.1)",
+                                   {{"model.channels", "[16, 32]"}, {"model.hidden", "64"}, {"optimizer.lr", "0.1"}}));
   registry.add(makeWorkloadVariant(cnn, "fmnist_cnn_wide", "fmnist_cnn with channels 64-128 and FC 256",
                                    {{"model.channels", "[64, 128]"}, {"model.hidden", "256"}}));
   registry.add(std::move(mlp));
