@@ -95,14 +95,13 @@ int benchmarkCommand(const BenchmarkCliOptions& options) {
     SweepOutcome outcome;
     try {
       outcome = runSweep(spec, run, worldSize);
-    } catch (const std::invalid_argument& e) {
-      progress.finish();
-      if (coordinator) std::fprintf(stderr, "gaplab benchmark: %s\n", e.what());
-      return kExitUsage;
     } catch (const std::exception& e) {
       progress.finish();
+      const int code = dynamic_cast<const std::invalid_argument*>(&e) ? kExitUsage : kExitOutput;
       if (coordinator) std::fprintf(stderr, "gaplab benchmark: %s\n", e.what());
-      return kExitOutput;
+      // The other ranks may be waiting for a trial that will never come: end them all.
+      if (worldSize > 1) MPI_Abort(MPI_COMM_WORLD, code);
+      return code;
     }
     progress.finish();
     if (outcome.interrupted) {
