@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "sweeps/sweep_spec.h"
+
 namespace gaplab::cli {
 
 struct RunOptions {
@@ -46,6 +48,23 @@ struct SweepOptions {
   std::string shard;              // "K/N": run only shard K of N (Slurm array tasks); empty: all
 };
 int sweepCommand(const SweepOptions& options);
+// The trials of `spec` not yet in `out`, in dispatch order, with ids and costs (`--dry-run`).
+int printSweepPlan(const SweepSpec& spec, const std::string& out);
+
+// `gaplab benchmark SUBMISSIONS.yaml... --suite quick|full | --workloads a,b --out RESULTS.h5`.
+struct BenchmarkCliOptions {
+  std::vector<std::string> submissionPaths;
+  std::string suite;                 // quick | full (default quick when --workloads is not given)
+  std::string workloads;             // "a,b": instead of the suite's workloads
+  std::string outPath;               // default results/benchmark_<suite>.h5
+  int studies = 0;                   // 0: the suite's
+  int64_t trials = 0;                // 0: the suite's
+  bool dryRun = false;
+  std::string plotDir;               // --plot DIR: DIR/performance_profiles.png
+  std::string progress = "auto";
+  std::vector<std::string> overrides;  // --set key=value for every workload
+};
+int benchmarkCommand(const BenchmarkCliOptions& options);
 
 // `gaplab slurm render|submit|status SWEEP.yaml`: empty strings and negative
 // numbers mean "not given" (the slurm.yaml default or the built-in one applies).

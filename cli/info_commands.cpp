@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "cli/commands.h"
+#include "workloads/workload_targets.h"
 #include "cli/exit_codes.h"
 #include "cli/summary_printer.h"
 #include "sweeps/result_store.h"
@@ -15,15 +16,17 @@ namespace gaplab::cli {
 
 int workloadsCommand() {
   const WorkloadRegistry& registry = WorkloadRegistry::instance();
-  std::printf("%-12s %-28s %10s %10s %10s %8s  %s\n", "workload", "target (validation)", "max_steps", "max_time",
+  std::printf("%-20s %-28s %10s %10s %10s %8s  %s\n", "workload", "target (validation)", "max_steps", "max_time",
               "eval_every", "batch", "description");
   for (const auto& name : registry.names()) {
     const WorkloadEntry& e = registry.get(name);
     const YAML::Node d = e.defaults();
-    // The direction follows the metric (docs/config.md): accuracy rises, the rest fall.
-    const std::string metric = d["target"]["metric"].as<std::string>();
-    const std::string target = metric + (metric == "accuracy" ? " >= " : " <= ") + d["target"]["value"].as<std::string>();
-    std::printf("%-12s %-28s %10s %9ss %10s %8s  %s\n", name.c_str(), target.c_str(),
+    // The target comes from the one table (workloads/workload_targets.cpp); "unset": not set yet.
+    const WorkloadTarget& t = workloadTarget(name);
+    char value[32] = "unset";
+    if (t.value) std::snprintf(value, sizeof value, "%g", *t.value);
+    const std::string target = t.metric + (t.direction == TargetDirection::kAtLeast ? " >= " : " <= ") + value;
+    std::printf("%-20s %-28s %10s %9ss %10s %8s  %s\n", name.c_str(), target.c_str(),
                 d["training"]["max_steps"].as<std::string>().c_str(),
                 d["training"]["max_runtime_s"].as<std::string>().c_str(),
                 (d["training"]["eval_every_steps"].as<std::string>() + " st").c_str(),

@@ -82,6 +82,27 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"auto", "live", "log", "quiet"}));
   sweepCmd->add_option("--shard", sweep.shard, "Run only shard K of N (K/N, 0 <= K < N): a Slurm array task's part");
 
+  BenchmarkCliOptions benchmark;
+  CLI::App* benchmarkCmd = app.add_subcommand(
+      "benchmark", "AlgoPerf-style benchmark: run submissions (YAML) on a suite of workloads through the sweep "
+                   "scheduler (mpirun/srun), one results file, then print the scores");
+  benchmarkCmd->add_option("submissions", benchmark.submissionPaths,
+                           "Submission YAML files (examples/submissions/, docs/benchmark.md)")->required();
+  benchmarkCmd->add_option("--suite", benchmark.suite, "quick (2 cores, < 20 min) or full (every workload with a target)")
+      ->check(CLI::IsMember({"quick", "full"}));
+  benchmarkCmd->add_option("--workloads", benchmark.workloads, "Comma-separated workloads instead of a suite (full budgets)");
+  benchmarkCmd->add_option("--out", benchmark.outPath, "Results file (default results/benchmark_<suite>.h5); rerunning continues it");
+  benchmarkCmd->add_option("--studies", benchmark.studies, "Studies per submission and workload (default: the suite's)")
+      ->check(CLI::Range(1, 1000));
+  benchmarkCmd->add_option("--trials", benchmark.trials, "Halton trials per study (default: the suite's)")
+      ->check(CLI::Range(int64_t{1}, int64_t{100000}));
+  benchmarkCmd->add_flag("--dry-run", benchmark.dryRun, "Check everything and print the trials per workload; run nothing");
+  benchmarkCmd->add_option("--plot", benchmark.plotDir, "Draw the performance profiles into DIR/performance_profiles.png");
+  benchmarkCmd->add_option("--set", benchmark.overrides,
+                           "Override a workload config key for every workload: --set data.train_limit=2000 (repeatable)");
+  benchmarkCmd->add_option("--progress", benchmark.progress, "Progress display: auto, live, log or quiet")
+      ->check(CLI::IsMember({"auto", "live", "log", "quiet"}));
+
   SlurmCliOptions slurm;
   CLI::App* slurmCmd = app.add_subcommand("slurm", "Run a sweep on a Slurm cluster: render, submit or status");
   slurmCmd->add_option("action", slurm.action, "render (print the batch script), submit (sbatch it) or status")
@@ -209,6 +230,7 @@ int main(int argc, char** argv) {
     if (benchCmd->parsed()) return bench.allreduce ? allReduceBenchCommand(bench) : benchCommand(bench);
     if (summaryCmd->parsed()) return summaryCommand(summaryPath);
     if (sweepCmd->parsed()) return sweepCommand(sweep);
+    if (benchmarkCmd->parsed()) return benchmarkCommand(benchmark);
     if (mergeCmd->parsed()) return mergeCommand(merge);
     if (slurmCmd->parsed()) return slurmCommand(slurm);
     if (statusCmd->parsed()) return statusCommand(statusPath);

@@ -21,7 +21,9 @@ namespace {
 
 std::string defaultResultsPath(const SweepSpec& spec) { return "results/" + spec.name + ".h5"; }
 
-int dryRun(const SweepSpec& spec, const std::string& out) {
+}  // namespace
+
+int printSweepPlan(const SweepSpec& spec, const std::string& out) {
   std::vector<TrialResult> done;
   std::error_code ec;
   if (std::filesystem::exists(out, ec)) {
@@ -55,6 +57,8 @@ int dryRun(const SweepSpec& spec, const std::string& out) {
               "dispatched longest first\n", totalCost);
   return kExitOk;
 }
+
+namespace {
 
 void printBestTrials(const SweepSpec& spec, const SweepOutcome& outcome, const std::string& out) {
   std::vector<const TrialResult*> ranked;
@@ -100,7 +104,7 @@ int sweepCommand(const SweepOptions& options) {
   const SweepShard shard = parseShard(options.shard);
   const SweepSpec spec = SweepSpec::load(options.sweepPath);  // ConfigError -> exit 2 in main
   std::string out = options.outPath.empty() ? defaultResultsPath(spec) : options.outPath;
-  if (options.dryRun) return dryRun(spec, out);  // writes nothing, not even the default results/ folder
+  if (options.dryRun) return printSweepPlan(spec, out);  // writes nothing, not even the default results/ folder
   if (const std::filesystem::path parent = std::filesystem::path(out).parent_path(); !parent.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(parent, ec);  // a failure surfaces when the file is created

@@ -12,7 +12,7 @@ set -euo pipefail
 workload=$1 steps=$2 lrs=$3; shift 3
 extra=("$@")
 root=$(cd "$(dirname "$0")/.." && pwd)
-gaplab="$root/build/cli/gaplab"
+gaplab="${GAPLAB:-$root/build/cli/gaplab}"  # GAPLAB=/path/to/gaplab to use another build
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 printf 'workload: %s\n' "$workload" > "$work/base.yaml"

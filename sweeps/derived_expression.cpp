@@ -12,7 +12,7 @@
 namespace gaplab {
 
 enum class NodeKind { kNumber, kName, kNegate, kAdd, kSubtract, kMultiply, kDivide, kPower, kCall };
-enum class Function { kSqrt, kLog, kExp, kPow, kMin, kMax, kRound, kFloor, kCeil };
+enum class Function { kSqrt, kLog, kExp, kPow, kMin, kMax, kRound, kFloor, kCeil, kPick };
 
 struct DerivedExpression::Node {
   NodeKind kind = NodeKind::kNumber;
@@ -37,6 +37,7 @@ constexpr FunctionSpec kFunctions[] = {
     {"sqrt", Function::kSqrt, 1, 1},   {"log", Function::kLog, 1, 1},    {"exp", Function::kExp, 1, 1},
     {"pow", Function::kPow, 2, 2},     {"min", Function::kMin, 2, -1},   {"max", Function::kMax, 2, -1},
     {"round", Function::kRound, 1, 1}, {"floor", Function::kFloor, 1, 1}, {"ceil", Function::kCeil, 1, 1},
+    {"pick", Function::kPick, 2, -1},  // pick(i, v0, v1, ...) = v_i: one of a list of configurations
 };
 
 bool isNameStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
@@ -236,6 +237,12 @@ double eval(const DerivedExpression::Node& n, const std::map<std::string, double
     case Function::kRound: return std::round(arg(0));  // halves away from zero
     case Function::kFloor: return std::floor(arg(0));
     case Function::kCeil: return std::ceil(arg(0));
+    case Function::kPick: {
+      // An index outside the list, or not an integer, gives NaN: the caller reports it as not finite.
+      const double i = arg(0);
+      if (!(i >= 0) || i != std::floor(i) || i + 1 >= static_cast<double>(n.children.size())) return std::nan("");
+      return arg(static_cast<std::size_t>(i) + 1);
+    }
     case Function::kMin:
     case Function::kMax: {
       double r = arg(0);

@@ -4,7 +4,8 @@
 // scaling rule, warmup proportional to steps). A tiny recursive-descent parser keeps
 // that declarative in the sweep YAML without evaluating anything but arithmetic:
 // numbers, dotted parameter names, + - * / ^ (right-associative), unary minus,
-// parentheses and the functions sqrt, log, exp, pow, min, max, round, floor, ceil.
+// parentheses and the functions sqrt, log, exp, pow, min, max, round, floor, ceil,
+// and pick(i, v0, v1, ...) = v_i (a list of configurations indexed by one choice).
 // Precedence, loosest first: + -, then * /, then unary minus, then ^ (so -2^2 = -4
 // and 2^-1 = 0.5, as in most calculators and Python).
 #pragma once

@@ -122,10 +122,13 @@ const std::string* TrialPoint::find(const std::string& key) const {
   return nullptr;
 }
 
+bool isHelperKey(const std::string& key) { return !key.empty() && key.front() == '_'; }
+
 std::vector<std::string> TrialPoint::setAssignments() const {
   std::vector<std::string> out;
   out.reserve(values.size());
-  for (const auto& [k, v] : values) out.push_back(k + "=" + v);
+  for (const auto& [k, v] : values)
+    if (!isHelperKey(k)) out.push_back(k + "=" + v);
   return out;
 }
 

@@ -50,10 +50,15 @@ struct TrialPoint {
 
   // The text for `key`, or nullptr.
   const std::string* find(const std::string& key) const;
-  // {"key=text", ...}, one per value, for `--set`.
+  // {"key=text", ...}, one per value, for `--set`; helper keys are left out.
   std::vector<std::string> setAssignments() const;
   bool operator==(const TrialPoint&) const = default;
 };
+
+// A space or derived key that starts with '_' (`_point`, `_one_minus_beta1`) is a
+// helper: derived values may read it, it is stored with the trial's parameters,
+// but it is no run-config key and is never passed to `--set`.
+bool isHelperKey(const std::string& key);
 
 struct Dimension {
   std::string key;

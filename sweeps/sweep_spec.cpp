@@ -142,16 +142,6 @@ SweepSpec SweepSpec::load(const std::string& path) {
   spec.maxRetries = static_cast<int>(root.getInt("max_retries", 1, Range::between(0, 100)));
   spec.checkpointEverySeconds = root.getDouble("checkpoint_every_s", 60.0, Range::atLeast(0));
 
-  // The base config must itself be valid with the sweep's overrides: fail here, not in every trial.
-  RunConfig baseConfig;
-  try {
-    PreparedRun baseRun = prepareRunFromText(spec.baseYaml, spec.basePath, spec.overrides);
-    baseConfig = baseRun.config;
-  } catch (const ConfigError& e) {
-    throw ConfigError(std::string(e.what()) + " (in the base config of sweep " + path + ")");
-  }
-  spec.workload = baseConfig.workload;
-
   const YAML::Node submissionsNode = rootNode["submissions"];
   const bool hasSubmissions = submissionsNode && !submissionsNode.IsNull();
   if (hasSubmissions) {
@@ -161,52 +151,78 @@ SweepSpec SweepSpec::load(const std::string& path) {
       root.fail("space", "top-level space next to submissions", "a space inside each submission");
     const ConfigSection subs = root.section("submissions");
     for (const auto& kv : submissionsNode) {
-      SubmissionSpec sub;
-      sub.name = kv.first.Scalar();
-      const ConfigSection section = subs.section(sub.name);
-      sub.overrides = readOverrides(section, kv.second);
-      sub.space = SearchSpace::parse(section, kv.second);
-      spec.submissions.push_back(std::move(sub));
+      const std::string name = kv.first.Scalar();
+      // file:line and key in every message: the submission's key, or the top-level `space` key.
+      spec.submissions.push_back(SubmissionSpec::parse(name, subs.section(name), kv.second, subs.where(name)));
     }
   } else {
-    SubmissionSpec sub;
-    sub.name = "default";
-    sub.space = SearchSpace::parse(root, rootNode);
+    SubmissionSpec sub = SubmissionSpec::parse("default", root, rootNode, root.where("space"));
+    sub.overrides.clear();  // the top-level `set:` is the sweep's (spec.overrides), not the submission's
     spec.submissions.push_back(std::move(sub));
   }
-  for (const SubmissionSpec& sub : spec.submissions) {
-    // file:line and key in every message: the submission's key, or the top-level `space` key.
-    const std::string where = hasSubmissions ? root.section("submissions").where(sub.name) : root.where("space");
-    if (spec.sampler != SamplerKind::kGrid && sub.space.sampledDimensions() == 0)
-      throw ConfigError(where + ": the search space has nothing to sample for sampler '" + samplerName +
-                        "'; expected at least one choice, uniform, log_uniform or int dimension under space: "
-                        "(or sampler: grid for grid values only)");
-    if (spec.sampler == SamplerKind::kGrid && sub.space.empty() && spec.submissions.size() == 1 &&
-        spec.studies == 1)
-      throw ConfigError(where + ": the search space is empty; expected at least one dimension under space:");
-    if (spec.sampler == SamplerKind::kGrid) (void)sub.space.enumerateAll();  // uniform dims fail here, with their line
-    checkTrialKeys(spec, sub, where);
-  }
+  spec.finish();
 
-  const AshaDirection direction = baseConfig.target.direction == TargetDirection::kAtLeast ? AshaDirection::kMaximize
-                                                                                          : AshaDirection::kMinimize;
-  spec.asha = parseAshaConfig(root, direction);
+  TargetDirection direction = TargetDirection::kAtLeast;
+  try {
+    direction = prepareRunFromText(spec.baseYaml, spec.basePath, spec.overrides).config.target.direction;
+  } catch (const ConfigError&) {  // finish() has reported a bad base config already
+  }
+  spec.asha = parseAshaConfig(root, direction == TargetDirection::kAtLeast ? AshaDirection::kMaximize
+                                                                           : AshaDirection::kMinimize);
   doc.checkUnknownKeys();
+  return spec;
+}
+
+SubmissionSpec SubmissionSpec::parse(std::string name, const ConfigSection& section, const YAML::Node& node,
+                                     std::string where) {
+  SubmissionSpec sub;
+  sub.name = std::move(name);
+  sub.where = std::move(where);
+  sub.overrides = readOverrides(section, node);
+  sub.space = SearchSpace::parse(section, node);
+  sub.definitionText = inlineYaml(node.IsMap() ? node["space"] : YAML::Node()) + "\n" +
+                       inlineYaml(node.IsMap() ? node["derived"] : YAML::Node());
+  return sub;
+}
+
+void SweepSpec::finish() {
+  // The base config must itself be valid with the sweep's overrides: fail here, not in every trial.
+  try {
+    workload = prepareRunFromText(baseYaml, basePath, overrides).config.workload;
+  } catch (const ConfigError& e) {
+    throw ConfigError(std::string(e.what()) + " (in the base config of sweep " + path + ")");
+  }
+  const std::string samplerName = samplerKindName(sampler);
+  for (const SubmissionSpec& sub : submissions) {
+    if (sub.tuning == SubmissionTuning::kSelf) {
+      if (!sub.space.empty())
+        throw ConfigError(sub.where + ": a self-tuning submission has one fixed configuration; expected no space:");
+      if (sampler == SamplerKind::kBayes)
+        throw ConfigError(sub.where + ": a self-tuning submission cannot be run by the bayes sampler");
+    } else {
+      if (sampler != SamplerKind::kGrid && sub.space.sampledDimensions() == 0)
+        throw ConfigError(sub.where + ": the search space has nothing to sample for sampler '" + samplerName +
+                          "'; expected at least one choice, uniform, log_uniform or int dimension under space: "
+                          "(or sampler: grid for grid values only)");
+      if (sampler == SamplerKind::kGrid && sub.space.empty() && submissions.size() == 1 && studies == 1)
+        throw ConfigError(sub.where + ": the search space is empty; expected at least one dimension under space:");
+      if (sampler == SamplerKind::kGrid) (void)sub.space.enumerateAll();  // uniform dims fail here, with their line
+    }
+    checkTrialKeys(*this, sub, sub.where);
+  }
 
   // The sweep's identity: everything that decides which trials exist and what they train.
   std::ostringstream identity;
-  identity << spec.baseYaml << "\n--\n" << spec.workload << "\n";
-  for (const auto& o : spec.overrides) identity << o << "\n";
-  identity << samplerKindName(spec.sampler) << " " << spec.samplerSeed << " " << spec.trials << " " << spec.studies
-           << " " << spec.seed << "\n";
-  for (const SubmissionSpec& sub : spec.submissions) {
+  identity << baseYaml << "\n--\n" << workload << "\n";
+  for (const auto& o : overrides) identity << o << "\n";
+  identity << samplerKindName(sampler) << " " << samplerSeed << " " << trials << " " << studies << " " << seed << "\n";
+  for (const SubmissionSpec& sub : submissions) {
     identity << "submission " << sub.name << "\n";
+    if (sub.tuning == SubmissionTuning::kSelf) identity << "self-tuning\n";
     for (const auto& o : sub.overrides) identity << o << "\n";
-    identity << inlineYaml(hasSubmissions ? submissionsNode[sub.name]["space"] : rootNode["space"]) << "\n";
-    identity << inlineYaml(hasSubmissions ? submissionsNode[sub.name]["derived"] : rootNode["derived"]) << "\n";
+    identity << sub.definitionText << "\n";
   }
-  spec.sweepId = fnv1a(identity.str());
-  return spec;
+  sweepId = fnv1a(identity.str());
 }
 
 }  // namespace gaplab

@@ -43,10 +43,21 @@ enum class SweepObjective {
 };
 const char* sweepObjectiveName(SweepObjective objective);
 
+// AlgoPerf's two rulesets: external tuning samples `trials` points of the space
+// per study; a self-tuning submission has no space and runs one trial per study.
+enum class SubmissionTuning { kExternal, kSelf };
+
 struct SubmissionSpec {
   std::string name;
   std::vector<std::string> overrides;  // its `set:` as "key=value"
   SearchSpace space;
+  SubmissionTuning tuning = SubmissionTuning::kExternal;
+  std::string where;                   // "file:line: key" of its definition, for messages
+  std::string definitionText;          // its space and derived as flow YAML: part of the sweep's identity
+
+  // Reads `set:`, `space:` and `derived:` of `section` (`node` is the same mapping);
+  // other keys of the section are left for the caller. Throws ConfigError with file:line.
+  static SubmissionSpec parse(std::string name, const ConfigSection& section, const YAML::Node& node, std::string where);
 };
 
 struct SweepSpec {
@@ -78,6 +89,12 @@ struct SweepSpec {
   // base, unknown keys, an empty search space with a sampler that samples, a
   // bad sampler name, bad bounds (SearchSpace), trials < 1, ...
   static SweepSpec load(const std::string& path);
+
+  // The checks load() makes after reading the keys, for a spec built in code
+  // (gaplab benchmark): the base config with the overrides is valid (sets
+  // `workload`), every submission's trials have known keys and something to
+  // sample, and `sweepId` is computed. Throws ConfigError naming the submission's `where`.
+  void finish();
 };
 
 }  // namespace gaplab

@@ -140,11 +140,14 @@ TrialPlan::TrialPlan(const SweepSpec& spec, const std::vector<TrialResult>& done
     total_ = static_cast<int64_t>(streams_.size()) * spec.trials;
     return;
   }
+  std::set<std::string> plannedIds;
   for (int s = 0; s < submissions; ++s) {
     const SearchSpace& space = spec.submissions[static_cast<std::size_t>(s)].space;
     for (int study = 0; study < spec.studies; ++study) {
       std::vector<TrialPoint> points;
-      if (spec.sampler == SamplerKind::kGrid) {
+      if (spec.submissions[static_cast<std::size_t>(s)].tuning == SubmissionTuning::kSelf) {
+        points.push_back(TrialPoint{});  // self-tuning: one fixed configuration per study
+      } else if (spec.sampler == SamplerKind::kGrid) {
         points = space.enumerateAll();
         if (points.empty()) points.push_back(TrialPoint{});
       } else {
@@ -155,8 +158,12 @@ TrialPlan::TrialPlan(const SweepSpec& spec, const std::vector<TrialResult>& done
           for (const TrialPoint& grid : space.gridCombinations()) points.push_back(space.compose(grid, u));
         }
       }
-      for (std::size_t k = 0; k < points.size(); ++k)
-        queue_.push_back(makeTrial(s, study, static_cast<int64_t>(k), points[k]));
+      for (std::size_t k = 0; k < points.size(); ++k) {
+        // A point drawn twice in a study (a small choice space, a helper key that maps two
+        // draws onto the same values) is the same trial: same id, identical training. Run it once.
+        PlannedTrial t = makeTrial(s, study, static_cast<int64_t>(k), points[k]);
+        if (plannedIds.insert(t.id).second) queue_.push_back(std::move(t));
+      }
     }
   }
   // Longest estimated cost first (ties in plan order). Shards deal the sorted

@@ -12,6 +12,7 @@
 #include "workloads/cnn_model.h"
 #include "workloads/mlp_model.h"
 #include "workloads/workload_registry.h"
+#include "workloads/workload_targets.h"
 
 namespace gaplab {
 namespace {
@@ -51,9 +52,6 @@ schedule:
   name: warmup_cosine
   warmup_steps: 100
   floor_ratio: 0.0
-target:
-  metric: accuracy
-  value: 0.89
 )";
 
 constexpr const char* kCnnDefaults = R"(
@@ -78,9 +76,6 @@ schedule:
   name: warmup_cosine
   warmup_steps: 100
   floor_ratio: 0.0
-target:
-  metric: accuracy
-  value: 0.915
 )";
 
 // model.bn_across_ranks: `local` (each rank's batch is its own ghost batch) or
@@ -174,20 +169,36 @@ std::unique_ptr<Workload> makeCnnWorkload(WorkloadContext& ctx) {
 }  // namespace
 
 void registerFashionMnistWorkloads(WorkloadRegistry& registry) {
-  registry.add({"fmnist_mlp", "Fashion-MNIST, MLP 784-1024-1024-10 with BatchNorm and ReLU",
-                std::string(kCommonDefaults) + kMlpDefaults, "accuracy", makeMlpWorkload,
-                [](const RunConfig& run, const ConfigSection& root) {
-                  // 6 x weights x examples: forward 2 flops per weight, backward 4.
-                  double weights = 0.0, in = 784.0;
-                  for (int64_t w : root.section("model").getIntList("widths", {1024, 1024})) {
-                    weights += in * static_cast<double>(w);
-                    in = static_cast<double>(w);
-                  }
-                  weights += in * 10.0;
-                  return 6.0 * weights * static_cast<double>(run.training.batchSize);
-                }});
-  registry.add({"fmnist_cnn", "Fashion-MNIST, convnet: 2x (conv3x3 + BatchNorm + ReLU + maxpool), FC 128",
-                std::string(kCommonDefaults) + kCnnDefaults, "accuracy", makeCnnWorkload});
+  // The targets (and their variants') come from the one table, workloads/workload_targets.cpp.
+  WorkloadEntry mlp{"fmnist_mlp", "Fashion-MNIST, MLP 784-1024-1024-10 with BatchNorm and ReLU",
+                    std::string(kCommonDefaults) + kMlpDefaults + targetDefaultsYaml("fmnist_mlp"), "accuracy",
+                    makeMlpWorkload,
+                    [](const RunConfig& run, const ConfigSection& root) {
+                      // 6 x weights x examples: forward 2 flops per weight, backward 4.
+                      double weights = 0.0, in = 784.0;
+                      for (int64_t w : root.section("model").getIntList("widths", {1024, 1024})) {
+                        weights += in * static_cast<double>(w);
+                        in = static_cast<double>(w);
+                      }
+                      weights += in * 10.0;
+                      return 6.0 * weights * static_cast<double>(run.training.batchSize);
+                    }};
+  WorkloadEntry cnn{"fmnist_cnn", "Fashion-MNIST, convnet: 2x (conv3x3 + BatchNorm + ReLU + maxpool), FC 128",
+                    std::string(kCommonDefaults) + kCnnDefaults + targetDefaultsYaml("fmnist_cnn"), "accuracy",
+                    makeCnnWorkload, {}};
+  // Variants (AlgoPerf's robustness check): activation swap, norm swap, model size.
+  registry.add(makeWorkloadVariant(mlp, "fmnist_mlp_gelu", "fmnist_mlp with GELU instead of ReLU",
+                                   {{"model.activation", "gelu"}}));
+  registry.add(makeWorkloadVariant(mlp, "fmnist_mlp_layernorm", "fmnist_mlp with LayerNorm instead of BatchNorm",
+                                   {{"model.norm", "layer"}}));
+  registry.add(makeWorkloadVariant(mlp, "fmnist_mlp_small", "fmnist_mlp with hidden widths 256-256 (default lr 0.1)",
+                                   {{"model.widths", "[256, 256]"}, {"optimizer.lr", "0.1"}}));
+  registry.add(makeWorkloadVariant(cnn, "fmnist_cnn_small", "fmnist_cnn with channels 16-32 and FC 64 (default lr 0.1)",
+                                   {{"model.channels", "[16, 32]"}, {"model.hidden", "64"}, {"optimizer.lr", "0.1"}}));
+  registry.add(makeWorkloadVariant(cnn, "fmnist_cnn_wide", "fmnist_cnn with channels 64-128 and FC 256",
+                                   {{"model.channels", "[64, 128]"}, {"model.hidden", "256"}}));
+  registry.add(std::move(mlp));
+  registry.add(std::move(cnn));
 }
 
 }  // namespace gaplab

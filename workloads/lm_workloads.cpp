@@ -15,6 +15,7 @@
 #include "workloads/lm_workload.h"
 #include "workloads/trial_checkpoint.h"
 #include "workloads/workload_registry.h"
+#include "workloads/workload_targets.h"
 
 namespace gaplab {
 
@@ -110,18 +111,6 @@ constexpr const char* kMoeKeys = R"(  moe_every: 1
   aux_loss: 0.01
   z_loss: 0.001
   capacity_factor: 0
-)";
-
-constexpr const char* kLmTarget = R"(
-target:
-  metric: bits_per_byte
-  value: 3.03
-)";
-
-constexpr const char* kMoeLmTarget = R"(
-target:
-  metric: bits_per_byte
-  value: 2.945
 )";
 
 
@@ -257,12 +246,25 @@ std::unique_ptr<Workload> makeLmWorkload(WorkloadContext& ctx) {
 }  // namespace
 
 void registerLanguageModelWorkloads(WorkloadRegistry& registry) {
-  registry.add({"lm", "byte-level GPT on English fortunes (4 layers, width 128, context 128)",
-                std::string(kLmCommonDefaults) + kGptModelDefaults + kDenseKeys + kLmTarget, "bits_per_byte",
-                makeLmWorkload});
-  registry.add({"moe_lm", "the lm GPT with 8-expert top-2 Mixture-of-Experts feed-forward blocks",
-                std::string(kLmCommonDefaults) + kGptModelDefaults + kMoeKeys + kMoeLmTarget, "bits_per_byte",
-                makeLmWorkload});
+  // The targets (and their variants') come from the one table, workloads/workload_targets.cpp.
+  WorkloadEntry lm{"lm", "byte-level GPT on English fortunes (4 layers, width 128, context 128)",
+                   std::string(kLmCommonDefaults) + kGptModelDefaults + kDenseKeys + targetDefaultsYaml("lm"),
+                   "bits_per_byte", makeLmWorkload, {}};
+  WorkloadEntry moe{"moe_lm", "the lm GPT with 8-expert top-2 Mixture-of-Experts feed-forward blocks",
+                    std::string(kLmCommonDefaults) + kGptModelDefaults + kMoeKeys + targetDefaultsYaml("moe_lm"),
+                    "bits_per_byte", makeLmWorkload, {}};
+  // Variants: norm swap (LayerNorm -> RMSNorm), activation swap (GELU -> SwiGLU), model size.
+  registry.add(makeWorkloadVariant(lm, "lm_rmsnorm", "lm with RMSNorm instead of LayerNorm", {{"model.norm", "rms"}}));
+  registry.add(makeWorkloadVariant(lm, "lm_swiglu", "lm with SwiGLU instead of GELU feed-forward blocks",
+                                   {{"model.activation", "swiglu"}}));
+  registry.add(makeWorkloadVariant(lm, "lm_small", "lm with 2 layers of width 64", {{"model.layers", "2"}, {"model.width", "64"}}));
+  registry.add(makeWorkloadVariant(moe, "moe_lm_rmsnorm", "moe_lm with RMSNorm instead of LayerNorm",
+                                   {{"model.norm", "rms"}}));
+  registry.add(makeWorkloadVariant(moe, "moe_lm_swiglu", "moe_lm with SwiGLU experts",
+                                   {{"model.activation", "swiglu"}}));
+  registry.add(makeWorkloadVariant(moe, "moe_lm_4experts", "moe_lm with 4 experts (top-2)", {{"model.experts", "4"}}));
+  registry.add(std::move(lm));
+  registry.add(std::move(moe));
 }
 
 }  // namespace gaplab

@@ -16,6 +16,7 @@
 
 #include "core/rng.h"
 #include "workloads/workload_registry.h"
+#include "workloads/workload_targets.h"
 
 namespace gaplab {
 namespace {
@@ -29,6 +30,8 @@ model:
   gap: 0.0             # eval-train accuracy minus validation accuracy
   fail_at_step: -1     # throw at this step (a failing trial); -1: never
   diverge_at_step: -1  # loss NaN at this step; -1: never
+  quality_per_lr: 0.0  # > 0: quality = quality_per_lr * optimizer.lr (a training algorithm that matters; benchmark tests)
+  eval_work_s: 0.0     # seconds slept in each evaluation (untimed work; protocol tests)
 training:
   batch_size: 64       # splits over up to 64 ranks (the global batch must divide)
   max_steps: 1
@@ -37,9 +40,6 @@ training:
 optimizer:
   name: sgd
   lr: 0.1
-target:
-  metric: accuracy
-  value: 0.5
 )";
 
 struct NoopSpec {
@@ -49,6 +49,7 @@ struct NoopSpec {
   int64_t failAtStep = -1;
   int64_t divergeAtStep = -1;
   int64_t maxSteps = 1;
+  double evalWorkSeconds = 0.0;
 };
 
 class NoopWorkload final : public Workload {
@@ -73,6 +74,7 @@ class NoopWorkload final : public Workload {
     return Variable(loss, RequiresGrad::kYes);
   }
   EvalResult evaluate(EvalSplit split) override {
+    if (spec_.evalWorkSeconds > 0.0) std::this_thread::sleep_for(std::chrono::duration<double>(spec_.evalWorkSeconds));
     EvalResult r;
     r.metric = metricNow() + (split == EvalSplit::kEvalTrain ? spec_.gap : 0.0);
     r.loss = 1.0 - r.metric;
@@ -98,6 +100,9 @@ std::unique_ptr<Workload> makeNoopWorkload(WorkloadContext& ctx) {
   spec.gap = m.getDouble("gap", 0.0, Range::any());
   spec.failAtStep = m.getInt("fail_at_step", -1, Range::atLeast(-1));
   spec.divergeAtStep = m.getInt("diverge_at_step", -1, Range::atLeast(-1));
+  const double qualityPerLr = m.getDouble("quality_per_lr", 0.0, Range::atLeast(0));
+  if (qualityPerLr > 0.0) spec.quality = qualityPerLr * ctx.run.optimizer.learningRate;
+  spec.evalWorkSeconds = m.getDouble("eval_work_s", 0.0, Range::atLeast(0));
   spec.maxSteps = ctx.run.training.maxSteps;
   ctx.keysRead();
   return std::make_unique<NoopWorkload>(spec);
@@ -107,7 +112,7 @@ std::unique_ptr<Workload> makeNoopWorkload(WorkloadContext& ctx) {
 
 void registerNoopWorkload(WorkloadRegistry& registry) {
   registry.add({"noop", "no training: sleeps model.work_s, accuracy rises to model.quality (scheduler tests, benchmarks)",
-                kNoopDefaults, "accuracy", makeNoopWorkload,
+                std::string(kNoopDefaults) + targetDefaultsYaml("noop"), "accuracy", makeNoopWorkload,
                 [](const RunConfig& run, const ConfigSection& root) {
                   return root.section("model").getDouble("work_s", 0.0) / static_cast<double>(run.training.maxSteps);
                 }});

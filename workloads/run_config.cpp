@@ -1,5 +1,6 @@
 // workloads/run_config.cpp — see run_config.h.
 #include "workloads/run_config.h"
+#include <cmath>
 
 #include <cstdio>
 
@@ -81,6 +82,14 @@ RunConfig parseRunConfig(ConfigDocument& doc) {
   sc.decayFraction = s.getDouble("decay_fraction", sc.decayFraction, Range::between(0, 1));
   sc.totalSteps = s.getInt("total_steps", 0, Range::atLeast(0));
   if (sc.totalSteps == 0) sc.totalSteps = tc.maxSteps;
+  // warmup_fraction (AlgoPerf's warmup_factor): warmup as a fraction of the schedule, so one
+  // workload-agnostic setting fits every budget; it replaces warmup_steps.
+  const double warmupFraction = s.getDouble("warmup_fraction", 0.0, Range::between(0, 1));
+  if (warmupFraction > 0.0) {
+    if (s.isExplicit("warmup_steps"))
+      s.fail("warmup_fraction", "set together with warmup_steps", "one of warmup_steps and warmup_fraction");
+    sc.warmupSteps = static_cast<int64_t>(std::llround(warmupFraction * static_cast<double>(sc.totalSteps)));
+  }
   if (sc.warmupSteps > sc.totalSteps)
     s.fail("warmup_steps", "warmup of " + std::to_string(sc.warmupSteps) + " steps",
            "at most the total of " + std::to_string(sc.totalSteps) + " steps");

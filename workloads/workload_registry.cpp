@@ -3,6 +3,8 @@
 
 #include <stdexcept>
 
+#include "workloads/workload_targets.h"
+
 namespace gaplab {
 
 WorkloadRegistry& WorkloadRegistry::instance() {
@@ -30,6 +32,25 @@ const WorkloadEntry& WorkloadRegistry::get(const std::string& name) const {
     throw std::invalid_argument("unknown workload '" + name + "'; registered: " + list);
   }
   return it->second;
+}
+
+WorkloadEntry makeWorkloadVariant(const WorkloadEntry& base, std::string name, std::string description,
+                                  const std::vector<std::pair<std::string, std::string>>& changes) {
+  YAML::Node defaults = YAML::Load(base.defaultsYaml);
+  for (const auto& [key, value] : changes) {
+    const std::size_t dot = key.find('.');
+    if (dot == std::string::npos || !defaults[key.substr(0, dot)][key.substr(dot + 1)])
+      throw std::logic_error("variant '" + name + "' of '" + base.name + "': '" + key + "' is not a default key");
+    defaults[key.substr(0, dot)][key.substr(dot + 1)] = YAML::Load(value);
+  }
+  defaults["target"] = YAML::Load(targetDefaultsYaml(name))["target"];
+  YAML::Emitter out;
+  out << defaults;
+  WorkloadEntry entry = base;
+  entry.name = std::move(name);
+  entry.description = std::move(description);
+  entry.defaultsYaml = out.c_str();
+  return entry;
 }
 
 double estimateTrialCost(const WorkloadEntry& entry, const RunConfig& run, const ConfigSection& root) {

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <yaml-cpp/yaml.h>
@@ -63,6 +64,12 @@ class WorkloadRegistry {
 void registerFashionMnistWorkloads(WorkloadRegistry& registry);    // fmnist_mlp, fmnist_cnn
 void registerLanguageModelWorkloads(WorkloadRegistry& registry);   // lm, moe_lm
 void registerNoopWorkload(WorkloadRegistry& registry);             // noop (scheduler tests and benchmarks)
+
+// A workload variant (as AlgoPerf's): `base`'s defaults with some keys changed
+// (dotted key -> YAML text, e.g. {"model.activation", "gelu"}) and the variant's
+// own target from the targets table (workloads/workload_targets.h). Same factory.
+WorkloadEntry makeWorkloadVariant(const WorkloadEntry& base, std::string name, std::string description,
+                                  const std::vector<std::pair<std::string, std::string>>& changes);
 
 // The estimated cost of a whole trial: training.max_steps x the entry's step cost.
 double estimateTrialCost(const WorkloadEntry& entry, const RunConfig& run, const ConfigSection& root);

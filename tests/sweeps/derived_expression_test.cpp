@@ -74,3 +74,20 @@ TEST(DerivedExpression, ParseErrorsNameExpressionAndColumn) {
 
 }  // namespace
 }  // namespace gaplab
+
+namespace gaplab {
+namespace {
+
+// pick(i, v0, v1, ...): one of a list of whole configurations (AlgoPerf's discrete search spaces).
+TEST(DerivedExpression, PickIndexesAList) {
+  const std::map<std::string, double> v{{"_point", 2.0}};
+  EXPECT_DOUBLE_EQ(eval("pick(_point, 10, 20, 30)", v), 30.0);
+  EXPECT_DOUBLE_EQ(eval("1 - pick(0, 0.1, 0.2)"), 0.9);
+  EXPECT_TRUE(std::isnan(eval("pick(3, 10, 20, 30)")));   // out of range: not finite, reported by the caller
+  EXPECT_TRUE(std::isnan(eval("pick(0.5, 10, 20)")));     // not an integer
+  EXPECT_TRUE(std::isnan(eval("pick(-1, 10, 20)")));
+  EXPECT_NE(parseError("pick(1)").find("pick"), std::string::npos);  // needs a list
+}
+
+}  // namespace
+}  // namespace gaplab

@@ -240,3 +240,21 @@ TEST(SearchSpace, EnumerateAllForTheGridSampler) {
 
 }  // namespace
 }  // namespace gaplab
+
+namespace gaplab {
+namespace {
+
+// Keys starting with '_' are helpers: sampled and read by derived values, never passed to --set.
+TEST(SearchSpace, HelperKeysAreNotAssigned) {
+  Parsed p = parseText("space:\n  _omb1: {log_uniform: [0.01, 0.1]}\nderived:\n  optimizer.beta1: \"1 - _omb1\"\n");
+  const TrialPoint point = p.space.compose(TrialPoint{}, std::vector<double>{0.0});
+  ASSERT_NE(point.find("_omb1"), nullptr);
+  const std::vector<std::string> assigned = point.setAssignments();
+  ASSERT_EQ(assigned.size(), 1u);
+  EXPECT_EQ(assigned[0].rfind("optimizer.beta1=0.9", 0), 0u) << assigned[0];
+  EXPECT_TRUE(isHelperKey("_point"));
+  EXPECT_FALSE(isHelperKey("optimizer.lr"));
+}
+
+}  // namespace
+}  // namespace gaplab

@@ -314,3 +314,23 @@ TEST_F(TrialPlanTest, ObjectiveOfTheThreeObjectives) {
 
 }  // namespace
 }  // namespace gaplab
+
+namespace gaplab {
+namespace {
+
+// A point drawn twice in a study is one trial (same id, identical training), not a
+// duplicate the results file would refuse: AlgoPerf's 5-point NAdamW space hits this.
+TEST_F(TrialPlanTest, PointDrawnTwiceInAStudyRunsOnce) {
+  const SweepSpec spec = load("trials: 4\nstudies: 2\nspace: {_p: {choice: [0, 1]}}\n"
+                              "derived: {model.quality: \"pick(_p, 0.5, 0.7)\"}\n");
+  TrialPlan plan(spec, {});
+  const std::vector<PlannedTrial> trials = drain(plan);
+  const std::vector<std::string> ids = idsOf(trials);
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(), ids.size());
+  EXPECT_EQ(plan.total(), static_cast<int64_t>(ids.size()));
+  EXPECT_LE(ids.size(), 4u);  // at most 2 distinct points x 2 studies
+  EXPECT_GE(ids.size(), 2u);
+}
+
+}  // namespace
+}  // namespace gaplab
