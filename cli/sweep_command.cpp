@@ -133,14 +133,13 @@ int sweepCommand(const SweepOptions& options) {
   SweepOutcome outcome;
   try {
     outcome = runSweep(spec, run, worldSize);
-  } catch (const std::invalid_argument& e) {
-    progress.finish();
-    if (coordinator) std::fprintf(stderr, "gaplab sweep: %s\n", e.what());
-    return kExitUsage;
   } catch (const std::exception& e) {
     progress.finish();
+    const int code = dynamic_cast<const std::invalid_argument*>(&e) ? kExitUsage : kExitOutput;
     if (coordinator) std::fprintf(stderr, "gaplab sweep: %s\n", e.what());
-    return kExitOutput;
+    // Other ranks may wait for a trial or a result that will never come: end them all.
+    if (worldSize > 1) MPI_Abort(MPI_COMM_WORLD, code);
+    return code;
   }
   progress.finish();
   if (!coordinator) return outcome.interrupted ? kExitInterrupted : kExitOk;
