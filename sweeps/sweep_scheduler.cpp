@@ -121,7 +121,7 @@ int threadsPerRank(const SweepSpec& spec, int workerRanksOnNode) {
   return std::max(1, cores / std::max(1, workerRanksOnNode));
 }
 
-TrialResult failedTrial(const PlannedTrial& t, const std::string& workload, const std::string& message) {
+TrialResult failedTrial(const std::string& workload, const std::string& message) {
   TrialResult r;
   r.workload = workload;
   r.status = TrialStatus::kFailed;
@@ -171,7 +171,7 @@ TrialResult runTrial(const SweepSpec& spec, const PlannedTrial& t, Communicator&
       std::filesystem::remove(plan.path, ec);
     }
   } catch (const std::exception& e) {
-    result = failedTrial(t, spec.workload, std::string("trial could not start: ") + e.what());
+    result = failedTrial(spec.workload, std::string("trial could not start: ") + e.what());
   }
   result.trialId = t.id;  // the sweep's id (workload + defining overrides + seed), not the resolved-config hash
   result.submission = t.submissionName;
@@ -465,7 +465,7 @@ SweepOutcome runCoordinator(const SweepSpec& spec, const SweepRunOptions& option
   return coordinator->finish();
 }
 
-void runWorker(const SweepSpec& spec, const SweepRunOptions& options, const RankLayout& layout, RankGroups& groups) {
+void runWorker(const SweepSpec& spec, const SweepRunOptions& options, RankGroups& groups) {
   MessageChannel channel(MPI_COMM_WORLD);
   MpiCommunicator& comm = groups.groupComm();
   const int threads = threadsPerRank(spec, groups.workerRanksOnNode());
@@ -504,7 +504,7 @@ SweepOutcome runSweep(const SweepSpec& spec, const SweepRunOptions& options, int
   const RankLayout layout = RankLayout::forSweep(worldSize, spec.ranksPerTrial);
   RankGroups groups(layout);
   if (groups.role() == RankRole::kCoordinator) return runCoordinator(spec, options, layout);
-  runWorker(spec, options, layout, groups);
+  runWorker(spec, options, groups);
   SweepOutcome outcome;
   outcome.coordinator = false;
   return outcome;
