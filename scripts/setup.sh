@@ -49,5 +49,6 @@ fi
 
 [ "$do_build" = 1 ] || exit 0
 cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE=Release
-cmake --build "$build_dir" -j"$(nproc)"
+# The gaplab binary only (README command 1); scripts/test.sh builds the tests too.
+cmake --build "$build_dir" -j"$(nproc)" --target gaplab
 echo "setup.sh: built $build_dir/cli/gaplab"

@@ -9,6 +9,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
+cmake --build "$root/build" -j"$(nproc)"  # the tests, benchmarks and everything else
 cd "$root/build"
 # Also stop the test cluster when ctest itself is interrupted (the fixture's
 # cleanup test does not run then); a no-op when it is not running.
