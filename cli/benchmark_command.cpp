@@ -13,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
+#include "cli/sweep_launch.h"
 #include "cli/signals.h"
 #include "cli/sweep_progress.h"
 #include "distributed/mpi_communicator.h"
@@ -64,20 +65,9 @@ int benchmarkCommand(const BenchmarkCliOptions& options) {
     }
     return kExitOk;
   }
-  if (const std::filesystem::path parent = std::filesystem::path(out).parent_path(); !parent.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(parent, ec);  // a failure surfaces when the file is created
-  }
-
-  const std::atomic<bool>& stop = installStopSignalHandlers();
-  std::unique_ptr<MpiSession> mpi;
-  int worldSize = 1, rank = 0;
-  if (MpiSession::launchedWithSeveralRanks()) {
-    mpi = std::make_unique<MpiSession>(nullptr, nullptr);
-    GAPLAB_MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &worldSize));
-    GAPLAB_MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
-  }
-  const bool coordinator = rank == 0;
+  const SweepWorld world = startSweepWorld(out);
+  const int worldSize = world.worldSize;
+  const bool coordinator = world.coordinator();
   if (coordinator)
     std::fprintf(stderr, "gaplab benchmark: suite %s, %zu workload(s) x %zu submission(s), %d stud%s x %lld trial(s), "
                          "%d rank(s), results -> %s\n",
@@ -89,7 +79,7 @@ int benchmarkCommand(const BenchmarkCliOptions& options) {
     SweepRunOptions run;
     run.resultsPath = out;
     run.append = true;  // one file for every workload's sweep; a rerun skips the trials it holds
-    run.stop = &stop;
+    run.stop = world.stop;
     run.progress = &progress;
     if (coordinator) std::fprintf(stderr, "gaplab benchmark: workload %s\n", spec.workload.c_str());
     SweepOutcome outcome;
@@ -97,11 +87,7 @@ int benchmarkCommand(const BenchmarkCliOptions& options) {
       outcome = runSweep(spec, run, worldSize);
     } catch (const std::exception& e) {
       progress.finish();
-      const int code = dynamic_cast<const std::invalid_argument*>(&e) ? kExitUsage : kExitOutput;
-      if (coordinator) std::fprintf(stderr, "gaplab benchmark: %s\n", e.what());
-      // The other ranks may be waiting for a trial that will never come: end them all.
-      if (worldSize > 1) MPI_Abort(MPI_COMM_WORLD, code);
-      return code;
+      return failSweep(world, "gaplab benchmark", e);
     }
     progress.finish();
     if (outcome.interrupted) {

@@ -10,6 +10,7 @@
 #include "cli/exit_codes.h"
 #include "cli/format_duration.h"
 #include "cli/signals.h"
+#include "cli/sweep_launch.h"
 #include "cli/sweep_progress.h"
 #include "distributed/mpi_communicator.h"
 #include "sweeps/result_store.h"
@@ -105,26 +106,15 @@ int sweepCommand(const SweepOptions& options) {
   const SweepSpec spec = SweepSpec::load(options.sweepPath);  // ConfigError -> exit 2 in main
   std::string out = options.outPath.empty() ? defaultResultsPath(spec) : options.outPath;
   if (options.dryRun) return printSweepPlan(spec, out);  // writes nothing, not even the default results/ folder
-  if (const std::filesystem::path parent = std::filesystem::path(out).parent_path(); !parent.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(parent, ec);  // a failure surfaces when the file is created
-  }
-
-  const std::atomic<bool>& stop = installStopSignalHandlers();
-  std::unique_ptr<MpiSession> mpi;
-  int worldSize = 1, rank = 0;
-  if (MpiSession::launchedWithSeveralRanks()) {
-    mpi = std::make_unique<MpiSession>(nullptr, nullptr);
-    GAPLAB_MPI_CHECK(MPI_Comm_size(MPI_COMM_WORLD, &worldSize));
-    GAPLAB_MPI_CHECK(MPI_Comm_rank(MPI_COMM_WORLD, &rank));
-  }
-  const bool coordinator = rank == 0;
+  const SweepWorld world = startSweepWorld(out);
+  const int worldSize = world.worldSize;
+  const bool coordinator = world.coordinator();
   SweepProgressLine progress(stderr, coordinator ? parseProgressStyle(options.progress) : ProgressStyle::kQuiet,
                              spec.objective);
   SweepRunOptions run;
   run.resultsPath = out;
   run.append = options.append;
-  run.stop = &stop;
+  run.stop = world.stop;
   run.progress = &progress;
   run.shard = shard;
   if (coordinator)
@@ -135,11 +125,7 @@ int sweepCommand(const SweepOptions& options) {
     outcome = runSweep(spec, run, worldSize);
   } catch (const std::exception& e) {
     progress.finish();
-    const int code = dynamic_cast<const std::invalid_argument*>(&e) ? kExitUsage : kExitOutput;
-    if (coordinator) std::fprintf(stderr, "gaplab sweep: %s\n", e.what());
-    // Other ranks may wait for a trial or a result that will never come: end them all.
-    if (worldSize > 1) MPI_Abort(MPI_COMM_WORLD, code);
-    return code;
+    return failSweep(world, "gaplab sweep", e);
   }
   progress.finish();
   if (!coordinator) return outcome.interrupted ? kExitInterrupted : kExitOk;
