@@ -148,8 +148,10 @@ void printSummaries(const std::string& corpus, const std::vector<MoeGroup>& task
     byExperts[g.experts].push_back(&g);
   }
   std::printf("  against total parameters (same top-k, experts growing):\n");
+  bool any = false;
   for (auto& [k, line] : byTopK) {
     if (line.size() < 2) continue;
+    any = true;
     std::sort(line.begin(), line.end(), [](const MoeGroup* a, const MoeGroup* b) { return a->totalParameters < b->totalParameters; });
     const MoeGroup& a = *line.front();
     const MoeGroup& b = *line.back();
@@ -159,8 +161,9 @@ void printSummaries(const std::string& corpus, const std::vector<MoeGroup>& task
                 change(a, b, &MoeGroup::validationLoss).c_str(), change(a, b, &MoeGroup::lossGap).c_str(),
                 accuracyName, change(a, b, accuracy).c_str());
   }
+  if (!any) std::printf("    (no top-k with more than one experts value)\n");
   std::printf("  against active parameters (same experts, top-k growing):\n");
-  bool any = false;
+  any = false;
   for (auto& [e, line] : byExperts) {
     if (line.size() < 2) continue;
     any = true;
