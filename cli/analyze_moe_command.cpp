@@ -190,7 +190,7 @@ std::string seriesScript(const std::string& png, const std::string& title, const
                          const std::string& ylabel, const std::vector<Series>& series) {
   std::string s = "set terminal pngcairo size 900,560\nset output " + gnuplotString(png) + "\n";
   s += "set title " + gnuplotString(title) + " noenhanced\nset logscale x 2\nset xlabel " + gnuplotString(xlabel) +
-       "\nset ylabel " + gnuplotString(ylabel) + "\nset key outside right noenhanced\nset grid\n";
+       "\nset format x '%.0s%c'\nset ylabel " + gnuplotString(ylabel) + "\nset key outside right noenhanced\nset grid\n";
   std::string plot;
   int n = 0;
   for (const Series& line : series) {
