@@ -13,6 +13,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "cli/analysis_format.h"
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/large_batch_plot.h"
@@ -39,28 +40,11 @@ std::vector<std::string> submissionOrder(const std::string& path) {
   return names;
 }
 
-// "0.8812 ± 0.0012"; "-" for no value.
-std::string meanStd(const Spread& s, const char* format = "%.4f") {
-  if (s.count == 0 || !std::isfinite(s.mean)) return "-";
-  char a[32], b[32];
-  std::snprintf(a, sizeof a, format, s.mean);
-  std::snprintf(b, sizeof b, format, s.std);
-  return std::string(a) + " ± " + b;
-}
-
 std::string range(const Spread& s) {
   if (s.count == 0 || !std::isfinite(s.min)) return "-";
   char buf[48];
   std::snprintf(buf, sizeof buf, "[%+.4f, %+.4f]", s.min, s.max);
   return buf;
-}
-
-// printf's width counts bytes; "±" is two bytes but one column.
-std::string pad(const std::string& text, std::size_t width) {
-  std::size_t columns = 0;
-  for (const unsigned char c : text)
-    if ((c & 0xC0) != 0x80) ++columns;
-  return columns >= width ? text : text + std::string(width - columns, ' ');
 }
 
 }  // namespace

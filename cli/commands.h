@@ -128,6 +128,10 @@ struct AnalyzeOptions {
 // the slope of ||w_t - w_0|| against ln(step). A file without regimes or weight
 // distances throws OutputError (exit 6).
 int analyzeLargeBatchCommand(const AnalyzeOptions& options);
+// `analyze moe`: the MoE sparsity table per task and (experts, top-k) over seeds,
+// against total and active parameters. A file without lm / moe_lm trials that
+// trained their token budget throws OutputError (exit 6).
+int analyzeMoeCommand(const AnalyzeOptions& options);
 
 // `analyze continual`: continual-evaluation metrics per strategy (submission)
 // from the monitored curves of continued runs (data.monitor, training.eval_at_start).

@@ -192,7 +192,7 @@ int main(int argc, char** argv) {
   stepLawCmd->add_option("--seed", stepLaw.seed, "Seed of the bootstrap")->capture_default_str();
   AnalyzeOptions analyze;
   CLI::App* analyzeCmd = app.add_subcommand(
-      "analyze", "Tables of the studies of gaps from a sweep's results file: large-batch, continual");
+      "analyze", "Tables of the studies of gaps from a sweep's results file: large-batch, continual, moe");
   analyzeCmd->require_subcommand(1);
   CLI::App* largeBatchCmd = analyzeCmd->add_subcommand(
       "large-batch", "Large-batch / Ghost BatchNorm study (Hoffer et al. 2017): per regime (submission) validation "
@@ -200,6 +200,11 @@ int main(int argc, char** argv) {
   largeBatchCmd->add_option("results", analyze.resultsPath, "HDF5 results file of the study's sweep")->required();
   largeBatchCmd->add_option("--plot", analyze.plotDir,
                             "Draw weight_distance.png and generalization_gap.png into this directory (gnuplot)");
+  CLI::App* moeCmd = analyzeCmd->add_subcommand(
+      "moe", "MoE sparsity study: per task and (experts, top-k), total and active parameters, losses, gap, task "
+             "accuracy and expert load balance over seeds, against total and active parameters");
+  moeCmd->add_option("results", analyze.resultsPath, "HDF5 results file of the study's sweep")->required();
+  moeCmd->add_option("--plot", analyze.plotDir, "Draw the study's charts (PNG, gnuplot) into this directory");
   AnalyzeContinualOptions continual;
   CLI::App* continualCmd = analyzeCmd->add_subcommand(
       "continual", "Continual pre-training study (De Lange et al.; Guo et al. 2024): per strategy, the stability gap "
@@ -242,6 +247,7 @@ int main(int argc, char** argv) {
     }
     if (largeBatchCmd->parsed()) return analyzeLargeBatchCommand(analyze);
     if (continualCmd->parsed()) return analyzeContinualCommand(continual);
+    if (moeCmd->parsed()) return analyzeMoeCommand(analyze);
   } catch (const gaplab::ConfigError& e) {
     report("gaplab: config error: %s\n", e.what());
     return kExitUsage;
