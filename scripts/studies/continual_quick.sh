@@ -6,7 +6,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-gaplab=build/cli/gaplab
+gaplab=${GAPLAB:-build/cli/gaplab}  # GAPLAB=/path/to/gaplab to use another build
 if [ ! -f results/continual_pretrain.h5.ckpt ]; then
   # Exit 3 is expected: the target is unreachable on purpose (the whole budget is trained).
   "$gaplab" run examples/studies/continual_pretrain.yaml --keep-checkpoint --overwrite --progress log || [ $? -eq 3 ]

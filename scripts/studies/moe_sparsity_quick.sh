@@ -7,7 +7,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-gaplab=build/cli/gaplab
+gaplab=${GAPLAB:-build/cli/gaplab}  # GAPLAB=/path/to/gaplab to use another build
 # The machines these studies run on run as root; Open MPI refuses that without these.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 # threads_per_rank 0 divides the cores among the worker ranks: 2 cores, 2 workers, 1 thread each.
