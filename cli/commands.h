@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "sweeps/step_law_runs.h"
 #include "sweeps/sweep_spec.h"
 
 namespace gaplab::cli {
@@ -109,7 +110,7 @@ int scoreCommand(const ScoreOptions& options);
 
 // `gaplab steplaw --params N --tokens D [RESULTS.h5]`: Step Law's published
 // optimal lr and batch at (N, D); with a scaling sweep's results, gaplab's fit beside it.
-enum class LossChoice { kTrain, kValidation };  // which final loss the fit ranks runs by
+using LossChoice = StepLawLoss;  // which final loss the fit ranks runs by
 struct StepLawOptions {
   double params = 0.0;        // --params: N, non-embedding parameters
   double tokens = 0.0;        // --tokens: D, training tokens

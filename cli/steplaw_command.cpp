@@ -4,8 +4,8 @@
 //
 // Why: before a run, a user wants the hyperparameters Step Law recommends;
 // after a scaling sweep, whether its exponents hold here. The law, the fit and
-// the hold-out live in sweeps/step_law_fit.h; N, D, lr and batch of a recorded
-// trial in sweeps/lm_trial_config.h. This file only selects trials and prints.
+// the hold-out live in sweeps/step_law_fit.h; which trials count, and their N, D, lr
+// and batch, in sweeps/step_law_runs.h. This file only selects trials and prints.
 #include <cmath>
 #include <cstdio>
 #include <stdexcept>
@@ -15,58 +15,11 @@
 #include "cli/commands.h"
 #include "cli/exit_codes.h"
 #include "cli/results_file.h"
-#include "sweeps/lm_trial_config.h"
 #include "sweeps/step_law_fit.h"
+#include "sweeps/step_law_runs.h"
 
 namespace gaplab::cli {
 namespace {
-
-struct SweepRuns {
-  std::vector<StepLawRun> runs;
-  std::vector<std::string> skipped;  // "trial <id>: why"
-};
-
-// A trial is a run of the fit when it is an lm trial that trained its whole
-// token budget (a trial that reached its target or was stopped early did not,
-// so its loss is not the loss at D). A diverged trial enters with loss NaN,
-// so that the fit counts it as dropped.
-SweepRuns runsOf(const std::vector<TrialResult>& trials, LossChoice loss) {
-  SweepRuns out;
-  for (const TrialResult& t : trials) {
-    const std::string id = "trial " + t.trialId + ": ";
-    if (!isLmWorkload(t.workload)) {
-      out.skipped.push_back(id + "workload '" + t.workload + "' is not lm or moe_lm");
-      continue;
-    }
-    const LmTrialConfig c = readLmTrialConfig(t);
-    const bool diverged = t.status == TrialStatus::kDiverged;
-    const bool finished = t.status == TrialStatus::kMaxSteps || t.status == TrialStatus::kMaxRuntime ||
-                          t.status == TrialStatus::kReachedTarget;
-    if (!diverged && (!finished || t.curve.empty())) {
-      out.skipped.push_back(id + "status " + toString(t.status) + (t.curve.empty() ? ", no evaluation" : ""));
-      continue;
-    }
-    const int64_t trained = t.steps * c.batchTokens;
-    if (!diverged && c.tokenBudget > 0 && trained < c.tokenBudget) {
-      out.skipped.push_back(id + "stopped after " + std::to_string(trained) + " of its " +
-                            std::to_string(c.tokenBudget) + " tokens (status " + toString(t.status) +
-                            "; give a scaling sweep a target it cannot reach)");
-      continue;
-    }
-    StepLawRun r;
-    r.label = t.trialId;
-    r.params = static_cast<double>(c.counts.nonEmbedding);
-    r.tokens = static_cast<double>(c.tokenBudget > 0 ? c.tokenBudget : trained);
-    r.learningRate = c.learningRate;
-    r.batchTokens = static_cast<double>(c.batchTokens);
-    r.finalLoss = std::nan("");
-    if (!diverged && !t.curve.empty())
-      r.finalLoss = loss == LossChoice::kTrain ? t.curve.back().trainLoss : t.curve.back().validationLoss;
-    if (diverged || r.tokens > 0) out.runs.push_back(r);
-    else out.skipped.push_back(id + "trained no tokens");
-  }
-  return out;
-}
 
 void printLawRow(const char* name, double published, double fitted, double low, double high) {
   std::printf("  %-18s %12.6g %12.6g   [%.6g, %.6g]\n", name, published, fitted, low, high);
@@ -84,7 +37,7 @@ int stepLawCommand(const StepLawOptions& options) {
   std::fflush(stdout);  // before a results-file error goes to stderr
   if (options.resultsPath.empty()) return kExitOk;
 
-  const SweepRuns sweep = runsOf(readResultsFile(options.resultsPath), options.loss);
+  const StepLawSweepRuns sweep = stepLawRunsOf(readResultsFile(options.resultsPath), options.loss);
   if (sweep.runs.empty())
     throw OutputError("results file '" + options.resultsPath + "': no lm trial that trained its token budget (" +
                       std::to_string(sweep.skipped.size()) + " skipped)");
