@@ -142,4 +142,16 @@ struct AnalyzeContinualOptions {
 };
 int analyzeContinualCommand(const AnalyzeContinualOptions& options);
 
+// `analyze scaling`: the Step Law study (sweeps/step_law_fit.h) per (N, D) cell,
+// coefficients with bootstrap intervals, hold-out. A file without lm trials
+// that trained their token budget, or one that cannot determine the law, throws OutputError (exit 6).
+struct AnalyzeScalingOptions {
+  std::string resultsPath;
+  std::string plotDir;                   // --plot DIR: loss_vs_lr.png, lr_vs_params.png, batch_vs_tokens.png
+  LossChoice loss = LossChoice::kTrain;  // --loss train | validation
+  int resamples = 1000;                  // --resamples: bootstrap resamples of the cells
+  uint64_t seed = 0;                     // --seed of the bootstrap
+};
+int analyzeScalingCommand(const AnalyzeScalingOptions& options);
+
 }  // namespace gaplab::cli
