@@ -104,8 +104,7 @@ std::string lrScript(const StepLawFit& fit, const std::string& png) {
   ns = distinct(ns);
   ds = distinct(ds);
   std::string s = header(png, 900, 600);
-  s += "set title 'Optimal peak learning rate against N per D (points: the best run of each cell; lines: the fit; "
-       "dashed: Step Law published)'\n";
+  s += "set title 'Optimal peak learning rate against N, per D'\n";
   s += "set logscale xy\nset xlabel 'N (non-embedding parameters)'\nset ylabel 'peak learning rate'\nset grid\n";
   s += "set key outside right font ',9'\nset samples 100\n";
   s += "set xrange [" + number(ns.front() / 1.3) + ":" + number(ns.back() * 1.3) + "]\n";
@@ -118,7 +117,7 @@ std::string lrScript(const StepLawFit& fit, const std::string& png) {
     s += "EOD\n";
     const std::string d = shortNumber(ds[k]);
     plot += (k ? ", " : "") + block + " using 1:2 with points pt 7 ps 1.2" + color + " title " +
-            gnuplotString("optimum, D = " + d);
+            gnuplotString("best run, D = " + d);
     plot += ", " + lrOfParams(fit.law, ds[k]) + " with lines lw 2" + color + " title " + gnuplotString("fit, D = " + d);
     plot += ", " + lrOfParams(kPublishedStepLaw, ds[k]) + " with lines dt 2" + color + " title " +
             gnuplotString("published, D = " + d);
@@ -131,8 +130,7 @@ std::string batchScript(const StepLawFit& fit, const std::vector<StepLawRun>& ru
   for (const StepLawCell& c : fit.cells) ds.push_back(c.tokens);
   ds = distinct(ds);
   std::string s = header(png, 900, 600);
-  s += "set title 'Optimal batch size (tokens) against D (points: each cell''s best run; small: runs within 0.25% "
-       "of their cell''s best)'\n";
+  s += "set title 'Optimal batch size against D'\n";
   s += "set logscale xy\nset xlabel 'D (training tokens)'\nset ylabel 'batch size (tokens)'\nset grid\n";
   s += "set key top left font ',9'\nset samples 100\n";
   s += "set xrange [" + number(ds.front() / 1.5) + ":" + number(ds.back() * 1.5) + "]\n";
@@ -141,8 +139,8 @@ std::string batchScript(const StepLawFit& fit, const std::vector<StepLawRun>& ru
   s += "EOD\n$kept << EOD\n";
   for (const StepLawRun& r : keepNearBest(runs, 0.0025)) s += number(r.tokens) + " " + number(r.batchTokens) + "\n";
   s += "EOD\n";
-  s += "plot $kept using 1:2 with points pt 6 ps 0.8 lc rgb 'gray' title 'near-optimal runs', "
-       "$best using 1:2 with points pt 7 ps 1.4 lc 1 title 'cell optima', " +
+  s += "plot $kept using 1:2 with points pt 6 ps 2.2 lc rgb 'gray' title 'runs within 0.25% of their cell''s best', "
+       "$best using 1:2 with points pt 7 ps 1.2 lc 1 title 'best run of each cell', " +
        batchOfTokens(fit.law) + " with lines lw 2 lc 2 title 'fit', " + batchOfTokens(kPublishedStepLaw) +
        " with lines dt 2 lw 2 lc 3 title 'Step Law published'\n";
   return s;
