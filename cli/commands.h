@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "sweeps/step_law_runs.h"
 #include "sweeps/sweep_spec.h"
 
 namespace gaplab::cli {
@@ -109,7 +110,7 @@ int scoreCommand(const ScoreOptions& options);
 
 // `gaplab steplaw --params N --tokens D [RESULTS.h5]`: Step Law's published
 // optimal lr and batch at (N, D); with a scaling sweep's results, gaplab's fit beside it.
-enum class LossChoice { kTrain, kValidation };  // which final loss the fit ranks runs by
+using LossChoice = StepLawLoss;  // which final loss the fit ranks runs by
 struct StepLawOptions {
   double params = 0.0;        // --params: N, non-embedding parameters
   double tokens = 0.0;        // --tokens: D, training tokens
@@ -144,5 +145,17 @@ struct AnalyzeContinualOptions {
   double tolerance = 0.0;
 };
 int analyzeContinualCommand(const AnalyzeContinualOptions& options);
+
+// `analyze scaling`: the Step Law study (sweeps/step_law_fit.h) per (N, D) cell,
+// coefficients with bootstrap intervals, hold-out. A file without lm trials
+// that trained their token budget, or one that cannot determine the law, throws OutputError (exit 6).
+struct AnalyzeScalingOptions {
+  std::string resultsPath;
+  std::string plotDir;                   // --plot DIR: loss_vs_lr.png, lr_vs_params.png, batch_vs_tokens.png
+  LossChoice loss = LossChoice::kTrain;  // --loss train | validation
+  int resamples = 1000;                  // --resamples: bootstrap resamples of the cells
+  uint64_t seed = 0;                     // --seed of the bootstrap
+};
+int analyzeScalingCommand(const AnalyzeScalingOptions& options);
 
 }  // namespace gaplab::cli

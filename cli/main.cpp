@@ -192,7 +192,7 @@ int main(int argc, char** argv) {
   stepLawCmd->add_option("--seed", stepLaw.seed, "Seed of the bootstrap")->capture_default_str();
   AnalyzeOptions analyze;
   CLI::App* analyzeCmd = app.add_subcommand(
-      "analyze", "Tables of the studies of gaps from a sweep's results file: large-batch, continual, moe");
+      "analyze", "Tables of the studies of gaps from a sweep's results file: large-batch, continual, scaling, moe");
   analyzeCmd->require_subcommand(1);
   CLI::App* largeBatchCmd = analyzeCmd->add_subcommand(
       "large-batch", "Large-batch / Ghost BatchNorm study (Hoffer et al. 2017): per regime (submission) validation "
@@ -222,6 +222,22 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e9));
 
+  AnalyzeScalingOptions scaling;
+  std::string scalingLoss = "train";
+  CLI::App* scalingCmd = analyzeCmd->add_subcommand(
+      "scaling", "Step Law study (Li et al. 2025): per (N, D) cell the best lr and batch beside the fitted and "
+                 "published law, the fitted coefficients with 95% bootstrap intervals, the hold-out of the largest cell");
+  scalingCmd->add_option("results", scaling.resultsPath, "HDF5 results file of the scaling sweep (lm trials)")->required();
+  scalingCmd->add_option("--plot", scaling.plotDir,
+                         "Draw loss_vs_lr.png, lr_vs_params.png and batch_vs_tokens.png into this directory (gnuplot)");
+  scalingCmd->add_option("--loss", scalingLoss, "Rank runs by the final smoothed training loss (train) or validation loss")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"train", "validation"}));
+  scalingCmd->add_option("--resamples", scaling.resamples, "Bootstrap resamples of the (N, D) cells")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  scalingCmd->add_option("--seed", scaling.seed, "Seed of the bootstrap")->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -248,6 +264,10 @@ int main(int argc, char** argv) {
     if (largeBatchCmd->parsed()) return analyzeLargeBatchCommand(analyze);
     if (continualCmd->parsed()) return analyzeContinualCommand(continual);
     if (moeCmd->parsed()) return analyzeMoeCommand(analyze);
+    if (scalingCmd->parsed()) {
+      scaling.loss = scalingLoss == "validation" ? LossChoice::kValidation : LossChoice::kTrain;
+      return analyzeScalingCommand(scaling);
+    }
   } catch (const gaplab::ConfigError& e) {
     report("gaplab: config error: %s\n", e.what());
     return kExitUsage;

@@ -8,11 +8,12 @@
 #include <stdexcept>
 
 #include "core/config/config_error.h"
+#include "sweeps/step_law_fit.h"
 
 namespace gaplab {
 
 enum class NodeKind { kNumber, kName, kNegate, kAdd, kSubtract, kMultiply, kDivide, kPower, kCall };
-enum class Function { kSqrt, kLog, kExp, kPow, kMin, kMax, kRound, kFloor, kCeil, kPick };
+enum class Function { kSqrt, kLog, kExp, kPow, kMin, kMax, kRound, kFloor, kCeil, kPick, kStepLawLr, kStepLawBatch };
 
 struct DerivedExpression::Node {
   NodeKind kind = NodeKind::kNumber;
@@ -38,6 +39,8 @@ constexpr FunctionSpec kFunctions[] = {
     {"pow", Function::kPow, 2, 2},     {"min", Function::kMin, 2, -1},   {"max", Function::kMax, 2, -1},
     {"round", Function::kRound, 1, 1}, {"floor", Function::kFloor, 1, 1}, {"ceil", Function::kCeil, 1, 1},
     {"pick", Function::kPick, 2, -1},  // pick(i, v0, v1, ...) = v_i: one of a list of configurations
+    // Step Law's published optimum (kPublishedStepLaw): lr at (N non-embedding params, D tokens), batch in tokens at D.
+    {"steplaw_lr", Function::kStepLawLr, 2, 2}, {"steplaw_batch", Function::kStepLawBatch, 1, 1},
 };
 
 bool isNameStart(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
@@ -186,7 +189,7 @@ class Parser {
     const FunctionSpec* spec = nullptr;
     for (const auto& f : kFunctions)
       if (name == f.name) spec = &f;
-    if (!spec) fail(start, "unknown function '" + name + "'; expected one of sqrt, log, exp, pow, min, max, round, floor, ceil");
+    if (!spec) fail(start, "unknown function '" + name + "'; expected one of sqrt, log, exp, pow, min, max, round, floor, ceil, pick, steplaw_lr, steplaw_batch");
     auto n = std::make_shared<DerivedExpression::Node>();
     n->kind = NodeKind::kCall;
     n->function = spec->function;
@@ -242,6 +245,15 @@ double eval(const DerivedExpression::Node& n, const std::map<std::string, double
       const double i = arg(0);
       if (!(i >= 0) || i != std::floor(i) || i + 1 >= static_cast<double>(n.children.size())) return std::nan("");
       return arg(static_cast<std::size_t>(i) + 1);
+    }
+    case Function::kStepLawLr:
+    case Function::kStepLawBatch: {
+      // N or D not finite and > 0 gives NaN: the caller reports it as not finite.
+      const double params = n.function == Function::kStepLawLr ? arg(0) : 1.0;
+      const double tokens = arg(n.function == Function::kStepLawLr ? 1 : 0);
+      if (!(std::isfinite(params) && params > 0 && std::isfinite(tokens) && tokens > 0)) return std::nan("");
+      const StepLawPrediction p = predictStepLaw(kPublishedStepLaw, params, tokens);
+      return n.function == Function::kStepLawLr ? p.learningRate : p.batchTokens;
     }
     case Function::kMin:
     case Function::kMax: {

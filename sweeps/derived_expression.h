@@ -5,7 +5,10 @@
 // that declarative in the sweep YAML without evaluating anything but arithmetic:
 // numbers, dotted parameter names, + - * / ^ (right-associative), unary minus,
 // parentheses and the functions sqrt, log, exp, pow, min, max, round, floor, ceil,
-// and pick(i, v0, v1, ...) = v_i (a list of configurations indexed by one choice).
+// pick(i, v0, v1, ...) = v_i (a list of configurations indexed by one choice),
+// and Step Law's published optimum (sweeps/step_law_fit.h, kPublishedStepLaw):
+// steplaw_lr(N, D) = 1.79 N^-0.713 D^0.307 (N non-embedding parameters, D tokens)
+// and steplaw_batch(D) = 0.58 D^0.571 tokens; NaN unless N and D are finite and > 0.
 // Precedence, loosest first: + -, then * /, then unary minus, then ^ (so -2^2 = -4
 // and 2^-1 = 0.5, as in most calculators and Python).
 #pragma once

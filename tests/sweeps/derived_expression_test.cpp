@@ -12,6 +12,7 @@
 #include <string>
 
 #include "core/config/config_error.h"
+#include "sweeps/step_law_fit.h"
 
 namespace gaplab {
 namespace {
@@ -87,6 +88,36 @@ TEST(DerivedExpression, PickIndexesAList) {
   EXPECT_TRUE(std::isnan(eval("pick(0.5, 10, 20)")));     // not an integer
   EXPECT_TRUE(std::isnan(eval("pick(-1, 10, 20)")));
   EXPECT_NE(parseError("pick(1)").find("pick"), std::string::npos);  // needs a list
+}
+
+}  // namespace
+}  // namespace gaplab
+
+namespace gaplab {
+namespace {
+
+// steplaw_lr(N, D) and steplaw_batch(D): Step Law's published optimum (arXiv:2503.04715) as a derived value.
+TEST(DerivedExpression, StepLawFunctionsGiveThePublishedOptimum) {
+  // By hand: 1.79 * 1e8^-0.713 * 1e10^0.307 and 0.58 * 1e10^0.571.
+  EXPECT_NEAR(eval("steplaw_lr(1e8, 1e10)"), 1.79 * std::pow(1e8, -0.713) * std::pow(1e10, 0.307), 1e-15);
+  EXPECT_NEAR(eval("steplaw_lr(1e8, 1e10)"), 4.15770e-3, 1e-8);
+  EXPECT_NEAR(eval("steplaw_batch(1e10)"), 0.58 * std::pow(1e10, 0.571), 1e-9);
+  EXPECT_NEAR(eval("steplaw_batch(1e10)"), 2.974596e5, 1.0);
+  // The same numbers as predictStepLaw, and composable with sampled keys.
+  const StepLawPrediction p = predictStepLaw(kPublishedStepLaw, 24576, 262144);
+  const std::map<std::string, double> v{{"_n", 24576}, {"data.token_budget", 262144}, {"_shift", -2}};
+  EXPECT_DOUBLE_EQ(eval("steplaw_lr(_n, data.token_budget) * 2^_shift", v), p.learningRate / 4);
+  EXPECT_DOUBLE_EQ(eval("round(steplaw_batch(data.token_budget) / 64)", v), std::round(p.batchTokens / 64));
+  EXPECT_EQ(DerivedExpression::parse("steplaw_lr(_n, data.token_budget)").names(),
+            (std::vector<std::string>{"_n", "data.token_budget"}));
+  // N or D not > 0: NaN, reported by the caller as not finite.
+  EXPECT_TRUE(std::isnan(eval("steplaw_lr(0, 1e6)")));
+  EXPECT_TRUE(std::isnan(eval("steplaw_lr(1e6, -1)")));
+  EXPECT_TRUE(std::isnan(eval("steplaw_batch(0)")));
+  EXPECT_TRUE(std::isnan(eval("steplaw_batch(1/0)")));
+  EXPECT_NE(parseError("steplaw_lr(1e6)").find("steplaw_lr() takes 2 arguments, got 1"), std::string::npos);
+  EXPECT_NE(parseError("steplaw_batch(1, 2)").find("steplaw_batch() takes 1 argument, got 2"), std::string::npos);
+  EXPECT_NE(parseError("steplaw(1)").find("steplaw_lr, steplaw_batch"), std::string::npos);
 }
 
 }  // namespace
