@@ -1,6 +1,6 @@
-// cli/analyze_command.cpp — `gaplab analyze <study> RESULTS.h5`: the tables of
-// gaplab's studies of gaps. Now: `analyze large-batch` (Hoffer et al. 2017);
-// `continual`, `scaling` and `moe` are meant to sit beside it.
+// cli/analyze_command.cpp — `gaplab analyze large-batch RESULTS.h5`: the table of
+// the large-batch study (Hoffer et al. 2017). The other studies have their own
+// files: analyze_continual_command.cpp, analyze_scaling_command.cpp, analyze_moe_command.cpp.
 //
 // Why: a study's sweep ends in an HDF5 file of trials; the question it asks is
 // answered by one table per study. The numbers come from sweeps/ (analysis

@@ -8,7 +8,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-gaplab=build/cli/gaplab
+gaplab=${GAPLAB:-build/cli/gaplab}  # GAPLAB=/path/to/gaplab to use another build
 # Open MPI refuses to run as root unless told (containers, CI).
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMP_NUM_THREADS=1
 ${GAPLAB_LAUNCH:-mpirun -np 3 --oversubscribe} "$gaplab" sweep examples/studies/steplaw_quick.yaml --progress log "$@"
