@@ -284,6 +284,7 @@ std::unique_ptr<Workload> makeLmWorkload(WorkloadContext& ctx) {
     RngStream scorerInit(ctx.run.seed, RngPurpose::kInit);
     scoringArena.allocate(scorerInit);
     if (!initFrom.empty()) TrialCheckpoint::loadWeights(initFrom, scoringArena);
+    // Inference only: at least 32 windows a batch, whatever the (per-rank) training batch.
     return recordBitsPerByte(scorer, records, std::max<int64_t>(ctx.run.training.batchSize, 32), ctx.comm,
                              ctx.run.seed);
   };
