@@ -2,12 +2,14 @@
 // the continual pre-training study's table (sweeps/continual_analysis.h): per
 // strategy (submission), the old domain's value at the switch, min-ACC, the
 // stability-gap depth, recovery, WC-ACC, windowed forgetting and plasticity,
-// and both domains at the end, as mean and range over seeds.
+// and both domains at the end, as mean and range over seeds; with --plot, both
+// domains' curves per strategy (cli/continual_plot.h).
 #include <cmath>
 #include <cstdio>
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/continual_plot.h"
 #include "cli/exit_codes.h"
 #include "cli/results_file.h"
 #include "sweeps/continual_analysis.h"
@@ -58,6 +60,22 @@ int analyzeContinualCommand(const AnalyzeContinualOptions& options) {
   for (const std::string& skipped : a.skipped) std::printf("skipped %s\n", skipped.c_str());
   std::printf("values: mean [min,max] over seeds; min-ACC is the worst old-domain value after the switch, gap depth "
               "its drop below the value at the switch (De Lange et al.).\n");
+  if (!options.plotDir.empty()) {
+    std::fflush(stdout);
+    ContinualPlotOptions p;
+    p.oldCorpus = o.oldCorpus;
+    p.newCorpus = o.newCorpus;
+    p.measure = options.measure;
+    p.switchSteps = options.plotSteps;
+    ContinualPlots plots;
+    try {
+      plots = plotContinualStudy(a, p, options.plotDir);
+    } catch (const std::exception& e) {
+      throw OutputError(e.what());
+    }
+    if (!plots.skipped.empty()) std::printf("note: --plot %s: %s\n", options.plotDir.c_str(), plots.skipped.c_str());
+    for (const std::string& path : plots.written) std::printf("wrote %s\n", path.c_str());
+  }
   return kExitOk;
 }
 

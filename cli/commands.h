@@ -143,6 +143,8 @@ struct AnalyzeContinualOptions {
   std::string measure = "next_byte_accuracy";  // or bits_per_byte
   std::vector<int> windows = {10, 100};
   double tolerance = 0.0;
+  std::string plotDir;       // --plot DIR: continual_switch.png and continual_run.png (skipped without gnuplot)
+  int64_t plotSteps = 100;   // --plot-steps N: continual_switch.png shows steps [0, N] after the switch
 };
 int analyzeContinualCommand(const AnalyzeContinualOptions& options);
 

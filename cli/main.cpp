@@ -221,6 +221,12 @@ int main(int argc, char** argv) {
   continualCmd->add_option("--tolerance", continual.tolerance, "Recovery: back within this of the value at the switch")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e9));
+  continualCmd->add_option("--plot", continual.plotDir,
+                           "Draw both domains' curves per strategy into DIR/continual_switch.png (around the switch) "
+                           "and DIR/continual_run.png (the whole run) (gnuplot)");
+  continualCmd->add_option("--plot-steps", continual.plotSteps, "Steps after the switch shown in continual_switch.png")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
 
   AnalyzeScalingOptions scaling;
   std::string scalingLoss = "train";

@@ -45,7 +45,8 @@ ContinualAnalysis analyzeContinual(const std::vector<TrialResult>& trials, const
       continue;
     }
     try {
-      analysis.trials.push_back({t.trialId, t.submission, t.seed, computeContinualMetrics(curve, metricOptions)});
+      ContinualMetrics metrics = computeContinualMetrics(curve, metricOptions);
+      analysis.trials.push_back({t.trialId, t.submission, t.seed, std::move(metrics), std::move(curve)});
     } catch (const std::invalid_argument& e) {
       analysis.skipped.push_back(t.trialId + ": " + e.what());
     }
@@ -85,6 +86,26 @@ ContinualAnalysis analyzeContinual(const std::vector<TrialResult>& trials, const
       if (r->metrics.recoveryStep) recovery.push_back(static_cast<double>(*r->metrics.recoveryStep));
     s.recovered = static_cast<int>(recovery.size());
     s.recoveryStep = Spread::of(recovery);
+    // Mean curve: the steps of the first trial that every other trial evaluated too.
+    for (std::size_t i = 0; i < rows.front()->curve.steps.size(); ++i) {
+      const int64_t step = rows.front()->curve.steps[i];
+      double oldSum = 0.0, newSum = 0.0;
+      bool everywhere = true;
+      for (const ContinualTrialRow* r : rows) {
+        const auto at = std::lower_bound(r->curve.steps.begin(), r->curve.steps.end(), step);
+        if (at == r->curve.steps.end() || *at != step) {
+          everywhere = false;
+          break;
+        }
+        const auto k = static_cast<std::size_t>(at - r->curve.steps.begin());
+        oldSum += r->curve.oldDomain[k];
+        newSum += r->curve.newDomain[k];
+      }
+      if (!everywhere) continue;
+      s.meanCurve.steps.push_back(step);
+      s.meanCurve.oldDomain.push_back(oldSum / static_cast<double>(rows.size()));
+      s.meanCurve.newDomain.push_back(newSum / static_cast<double>(rows.size()));
+    }
     analysis.strategies.push_back(std::move(s));
   }
   return analysis;

@@ -38,6 +38,7 @@ struct ContinualTrialRow {
   std::string submission;
   uint64_t seed = 0;
   ContinualMetrics metrics;
+  ContinualCurve curve;  // the evaluations with both domains, as read from the trial
 };
 
 struct ContinualStrategyRow {
@@ -47,6 +48,9 @@ struct ContinualStrategyRow {
   std::vector<Spread> forgetting, plasticity;  // one per window, options order
   int recovered = 0;                           // trials whose old domain came back within the tolerance
   Spread recoveryStep;                         // over the recovered trials (NaN when none)
+  // Both domains' mean over the strategy's trials, at the steps every one of
+  // them evaluated (the curves the plots draw).
+  ContinualCurve meanCurve;
 };
 
 struct ContinualAnalysis {

@@ -29,7 +29,8 @@ std::string LmWorkload::describeData() const {
   char entropy[64];
   std::snprintf(entropy, sizeof entropy, "%.3f", data_.unigramEntropyBits);
   return "train " + sources + ", validation " + std::to_string(data_.validationTokens->size()) +
-         " bytes; unigram entropy of validation " + entropy + " bits/byte";
+         " bytes; unigram entropy of validation " + entropy + " bits/byte" +
+         (data_.subsetNote.empty() ? std::string() : "; " + data_.subsetNote);
 }
 
 Variable LmWorkload::trainForward(Tape& tape, int64_t step) {

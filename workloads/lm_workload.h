@@ -38,6 +38,7 @@ struct LmData {
   int64_t evalWindows = 64;                   // windows of sequenceLength bytes per evaluated split
   double unigramEntropyBits = 0.0;            // of the validation text, printed beside the target
   int64_t tokenBudget = 0;                    // 0: unlimited
+  std::string subsetNote;                     // data.subset_*: which records were kept ("" without a subset)
 };
 
 class LmWorkload final : public Workload {

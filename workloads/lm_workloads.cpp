@@ -4,15 +4,21 @@
 // Data: byte-level text from Debian's fortunes (English) and fortunes-de
 // (German), split by record into train/validation, optionally mixed with
 // weights; or the synthetic memorization / reasoning tasks of the MoE study.
+// Continual pre-training may train only a subset of one corpus's training
+// records (data.subset_*: random, or lowest perplexity under the initial model).
 // Targets are validation bits per byte, set by scripts/set_targets.sh (docs/workloads.md).
 #include <algorithm>
+#include <cstdio>
+#include <functional>
 #include <memory>
 
+#include "core/data/record_subset.h"
 #include "core/data/text_corpus.h"
 #include "core/data/token_stream.h"
 #include "core/rng.h"
 #include "distributed/communicator.h"
 #include "workloads/lm_workload.h"
+#include "workloads/record_perplexity.h"
 #include "workloads/trial_checkpoint.h"
 #include "workloads/workload_registry.h"
 #include "workloads/workload_targets.h"
@@ -68,6 +74,9 @@ data:
   memorization_keys: 512
   reasoning_steps: 3
   monitor: []            # corpora whose validation text is also evaluated at every eval (continual learning)
+  subset_fraction: 1.0   # train only this share of the bytes of one corpus's training records (continual learning)
+  subset_select: random  # random | lowest_perplexity (under the model as initialised, after model.init_from)
+  subset_corpus: ""      # the corpus subset; "": the first of data.corpus
 training:
   batch_size: 32
   max_steps: 3000
@@ -118,7 +127,10 @@ std::shared_ptr<const std::vector<uint8_t>> shared(std::vector<uint8_t> tokens) 
   return std::make_shared<const std::vector<uint8_t>>(std::move(tokens));
 }
 
-LmData readData(WorkloadContext& ctx, const GptSpec& spec, std::string& initFrom) {
+// Bits per byte of each record under the model as initialised (lowest_perplexity subsets).
+using RecordScorer = std::function<std::vector<float>(const std::vector<std::string>&)>;
+
+LmData readData(WorkloadContext& ctx, const GptSpec& spec, std::string& initFrom, const RecordScorer& scoreRecords) {
   ConfigSection d = ctx.root.section("data");
   const std::vector<std::string> corpora = d.getStringList("corpus", {"fortunes_en"});
   if (corpora.empty()) d.fail("corpus", "got an empty list", "at least one of fortunes_en, fortunes_de, memorization, reasoning");
@@ -155,6 +167,21 @@ LmData readData(WorkloadContext& ctx, const GptSpec& spec, std::string& initFrom
   ReasoningConfig reason;
   reason.steps = static_cast<int>(d.getInt("reasoning_steps", reason.steps, Range::between(1, 32)));
   const std::vector<std::string> monitors = d.getStringList("monitor", {});
+  // Subset of one corpus's training records (Guo et al. 2024: a subset trained
+  // for several epochs; the highest-quality subset). Validation is never subset.
+  const double subsetFraction = d.getDouble("subset_fraction", 1.0, Range{0.0, 1.0, Range::Lower::kExclusive});
+  const SubsetSelect subsetSelect = d.getChoice("subset_select", "random", {"random", "lowest_perplexity"}) == "random"
+                                        ? SubsetSelect::kRandom
+                                        : SubsetSelect::kLowestPerplexity;
+  std::string subsetCorpus = d.getString("subset_corpus", "");
+  if (subsetCorpus.empty()) subsetCorpus = corpora.front();
+  if (std::find(corpora.begin(), corpora.end(), subsetCorpus) == corpora.end())
+    d.fail("subset_corpus", "got '" + subsetCorpus + "', not in data.corpus", "one of the corpora of data.corpus");
+  const bool subsetting = subsetFraction < 1.0;
+  if (subsetting && subsetCorpus != "fortunes_en" && subsetCorpus != "fortunes_de")
+    d.fail(d.has("subset_corpus") && !d.getString("subset_corpus", "").empty() ? "subset_corpus" : "subset_fraction",
+           "a subset of '" + subsetCorpus + "' (a synthetic task has no records to select)",
+           "a subset of fortunes_en or fortunes_de (data.subset_corpus), or subset_fraction: 1");
   initFrom = ctx.root.section("model").getString("init_from", "");
   ctx.keysRead();
   // Evaluation covers every source equally: each contributes its first
@@ -180,7 +207,24 @@ LmData readData(WorkloadContext& ctx, const GptSpec& spec, std::string& initFrom
       const TextCorpus corpus =
           loadFortuneCorpus(name == "fortunes_en" ? kFortunesEnglishDir : kFortunesGermanDir, name);
       const CorpusSplit split = splitByRecord(corpus, validationFraction, splitSeed);
-      t.train = concatenateRecords(split.train);
+      if (subsetting && name == subsetCorpus && std::string(key) == "corpus") {
+        // The subset is drawn from split_seed (like the split): every seed of a
+        // study trains on the same records.
+        const std::vector<std::size_t> kept =
+            subsetSelect == SubsetSelect::kRandom
+                ? randomRecordSubset(split.train.records, subsetFraction, splitSeed)
+                : lowestScoreRecordSubset(split.train.records, scoreRecords(split.train.records), subsetFraction);
+        const TextCorpus subset = keepRecords(split.train, kept);
+        char note[160];
+        std::snprintf(note, sizeof note, "%s subset of %s: %zu of %zu records, %lld of %lld bytes",
+                      subsetSelect == SubsetSelect::kRandom ? "random" : "lowest-perplexity", name.c_str(),
+                      subset.records.size(), split.train.records.size(), static_cast<long long>(subset.bytes()),
+                      static_cast<long long>(split.train.bytes()));
+        data.subsetNote = note;
+        t.train = concatenateRecords(subset);
+      } else {
+        t.train = concatenateRecords(split.train);
+      }
       t.validation = concatenateRecords(split.validation);
     } else if (name == "memorization" || name == "reasoning") {
       SyntheticTextTask task = name == "memorization" ? makeMemorizationTask(mem, splitSeed)
@@ -230,7 +274,21 @@ LmData readData(WorkloadContext& ctx, const GptSpec& spec, std::string& initFrom
 std::unique_ptr<Workload> makeLmWorkload(WorkloadContext& ctx) {
   const GptSpec spec = readGptSpec(ctx.root.section("model"));
   std::string initFrom;
-  LmData data = readData(ctx, spec, initFrom);
+  // lowest_perplexity subsets score the records with the model as it starts:
+  // a model of its own, initialised from the same seed's stream and then from
+  // model.init_from exactly as the workload's below. Called during set-up (not
+  // timed as training), on every rank, which split the records (identical scores).
+  const RecordScorer scoreRecords = [&](const std::vector<std::string>& records) {
+    ParameterArena scoringArena;
+    GptModel scorer(scoringArena, spec);
+    RngStream scorerInit(ctx.run.seed, RngPurpose::kInit);
+    scoringArena.allocate(scorerInit);
+    if (!initFrom.empty()) TrialCheckpoint::loadWeights(initFrom, scoringArena);
+    // Inference only: at least 32 windows a batch, whatever the (per-rank) training batch.
+    return recordBitsPerByte(scorer, records, std::max<int64_t>(ctx.run.training.batchSize, 32), ctx.comm,
+                             ctx.run.seed);
+  };
+  LmData data = readData(ctx, spec, initFrom, scoreRecords);
   auto arena = std::make_unique<ParameterArena>();
   auto workload = std::make_unique<LmWorkload>(std::move(data), std::move(arena), spec, ctx.run.training.batchSize,
                                                ctx.run.seed, static_cast<float>(ctx.run.training.labelSmoothing),

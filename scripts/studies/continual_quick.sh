@@ -12,4 +12,4 @@ if [ ! -f results/continual_pretrain.h5.ckpt ]; then
   "$gaplab" run examples/studies/continual_pretrain.yaml --keep-checkpoint --overwrite --progress log || [ $? -eq 3 ]
 fi
 ${GAPLAB_LAUNCH:-} "$gaplab" sweep examples/studies/continual_quick.yaml "$@"
-"$gaplab" analyze continual results/continual_quick.h5
+"$gaplab" analyze continual results/continual_quick.h5 --plot results/continual_quick_plots

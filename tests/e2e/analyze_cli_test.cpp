@@ -219,6 +219,17 @@ TEST_F(AnalyzeCliTest, ContinualPrintsTheStabilityGapPerStrategy) {
   EXPECT_HAS(o, "plain 2 0.5000 [0.5000,0.5000] 0.3100 [0.3000,0.3200] 0.1900 [0.1800,0.2000] 0/2");
   EXPECT_HAS(o, "replay 1 0.5000 0.4000 0.1000 1/1");
   EXPECT_HAS(o, "recovery step (mean over recovered seeds): 20");
+  // --plot: both domains per strategy, around the switch and over the whole run.
+  const Outcome plotted = runGaplab("analyze continual " + path + " --plot " + (dir_ / "cplots").string() +
+                                    " --plot-steps 10");
+  ASSERT_EQ(plotted.exitCode, 0) << plotted.output;
+  if (std::system("command -v gnuplot >/dev/null 2>&1") == 0) {
+    EXPECT_HAS(plotted, "continual_switch.png");
+    EXPECT_GT(fs::file_size(dir_ / "cplots" / "continual_switch.png"), 1000u);
+    EXPECT_GT(fs::file_size(dir_ / "cplots" / "continual_run.png"), 1000u);
+  } else {
+    EXPECT_HAS(plotted, "gnuplot is not on PATH");
+  }
   const Outcome missing = runGaplab("analyze continual " + path + " --old klingon");
   EXPECT_EQ(missing.exitCode, 6) << missing.output;
   EXPECT_HAS(missing, "validation/klingon/next_byte_accuracy");

@@ -65,11 +65,28 @@ TEST(ContinualAnalysis, MetricsPerTrialAndStrategy) {
   EXPECT_NEAR(replay.plasticity[0].mean, 0.10, 1e-12);  // WP^2: the largest gain between neighbours (0.30 -> 0.40)
   EXPECT_DOUBLE_EQ(replay.finalNew.mean, 0.45);
 
+  // The mean curves the plots draw: both domains per step, averaged over seeds.
+  EXPECT_EQ(plain.meanCurve.steps, (std::vector<int64_t>{0, 10, 20, 30}));
+  EXPECT_NEAR(plain.meanCurve.oldDomain[1], 0.31, 1e-12);
+  EXPECT_NEAR(plain.meanCurve.newDomain[3], 0.49, 1e-12);
+  EXPECT_EQ(replay.meanCurve.oldDomain, (std::vector<double>{0.50, 0.40, 0.45, 0.50}));
+  EXPECT_EQ(a.trials[1].curve.steps.size(), 4u);  // each trial keeps its own curve
+
   // In bits per byte (lower is better) the same curves give the same magnitudes.
   o.measure = ContinualMeasure::kBitsPerByte;
   const ContinualAnalysis bits = analyzeContinual(trials, o);
   EXPECT_NEAR(bits.strategies[0].gapDepth.mean, 0.19, 1e-12);
   EXPECT_NEAR(bits.strategies[0].minAcc.mean, 5.0 - 0.31, 1e-12);  // the worst (largest) bits per byte
+}
+
+TEST(ContinualAnalysis, MeanCurveKeepsOnlyTheStepsEverySeedEvaluated) {
+  TrialResult shorter = continued("b", "plain", 1, {0.50, 0.30, 0.40}, {0.20, 0.30, 0.40});  // steps 0, 10, 20
+  shorter.curve.erase(shorter.curve.begin() + 1);                                              // steps 0, 20
+  const ContinualAnalysis a =
+      analyzeContinual({continued("a", "plain", 0, {0.50, 0.30, 0.36, 0.40}, {0.2, 0.3, 0.4, 0.5}), shorter}, {});
+  ASSERT_EQ(a.strategies.size(), 1u);
+  EXPECT_EQ(a.strategies[0].meanCurve.steps, (std::vector<int64_t>{0, 20}));
+  EXPECT_NEAR(a.strategies[0].meanCurve.oldDomain[1], 0.38, 1e-12);
 }
 
 TEST(ContinualAnalysis, RefusesResultsWithoutMonitoredCurves) {

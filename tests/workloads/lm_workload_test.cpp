@@ -1,4 +1,4 @@
-// tests/workloads/lm_workload_test.cpp — the lm and moe_lm workloads through prepareRun/executeRun on a tiny GPT: learning, MoE metrics, the aux loss balancing experts, token budgets, corpus mixtures and synthetic tasks.
+// tests/workloads/lm_workload_test.cpp — the lm and moe_lm workloads through prepareRun/executeRun on a tiny GPT: learning, MoE metrics, the aux loss balancing experts, token budgets, corpus mixtures, synthetic tasks, init_from and training-record subsets.
 #include "workloads/lm_workload.h"
 
 #include <gtest/gtest.h>
@@ -13,8 +13,11 @@
 #include <vector>
 
 #include "core/config/config_error.h"
+#include "core/data/record_subset.h"
 #include "core/data/text_corpus.h"
+#include "core/rng.h"
 #include "distributed/communicator.h"
+#include "workloads/record_perplexity.h"
 #include "workloads/single_run.h"
 #include "workloads/trial_checkpoint.h"
 #include "workloads/workload_registry.h"
@@ -276,6 +279,90 @@ TEST_F(LmWorkloadTest, InitFromStartsFromAnotherRunsWeights) {
   } catch (const CheckpointError& e) {
     EXPECT_NE(std::string(e.what()).find("layout"), std::string::npos) << e.what();
   }
+}
+
+// data.subset_fraction: a small share of the training records, trained for several
+// epochs; validation stays the whole held-out text.
+TEST_F(LmWorkloadTest, RandomSubsetIsTrainedForSeveralEpochsAndValidationIsWhole) {
+  const TrialResult full = run("lm", {});
+  const TrialResult subset = run("lm", {"data.subset_fraction=0.002"});
+  ASSERT_EQ(subset.status, TrialStatus::kMaxSteps) << subset.statusMessage;
+  EXPECT_LT(full.epochs, 0.1);
+  EXPECT_GT(subset.epochs, 1.5);  // 40 steps of 256 bytes over a few kB of records
+  LocalCommunicator comm;
+  auto build = [&](const std::vector<std::string>& extra) {
+    PreparedRun prepared = prepare("lm", extra);
+    WorkloadContext ctx{prepared.config, prepared.document.root(), comm};
+    return WorkloadRegistry::instance().get("lm").factory(ctx);
+  };
+  std::unique_ptr<Workload> whole = build({}), part = build({"data.subset_fraction=0.002"});
+  EXPECT_NE(part->describeData().find("random subset of fortunes_en"), std::string::npos) << part->describeData();
+  EXPECT_EQ(whole->describeData().find("subset"), std::string::npos) << whole->describeData();
+  // Same seed, same initial weights: the same validation text gives the same value.
+  EXPECT_EQ(whole->evaluate(EvalSplit::kValidation).metric, part->evaluate(EvalSplit::kValidation).metric);
+}
+
+TEST_F(LmWorkloadTest, SubsetKeysAreCheckedNamingTheKey) {
+  auto expectError = [&](const std::vector<std::string>& extra, const std::string& key) {
+    try {
+      run("lm", extra);
+      ADD_FAILURE() << "accepted " << extra.front();
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+    }
+  };
+  expectError({"data.subset_fraction=0"}, "data.subset_fraction");
+  expectError({"data.subset_fraction=1.5"}, "data.subset_fraction");
+  expectError({"data.subset_select=best"}, "data.subset_select");
+  expectError({"data.subset_fraction=0.5", "data.subset_corpus=fortunes_de"}, "data.subset_corpus");
+  expectError({"data.subset_fraction=0.5", "data.corpus=[memorization]"}, "data.subset_fraction");
+}
+
+// lowest_perplexity: the records the model as initialised (here pre-trained on
+// English) finds most likely are kept. The scoring runs after model.init_from.
+TEST_F(LmWorkloadTest, LowestPerplexitySubsetKeepsTheRecordsThePretrainedModelPrefers) {
+  const fs::path checkpoint = dir_ / "pre.ckpt";
+  {
+    PreparedRun prepared = prepare("lm", {});
+    LocalCommunicator comm;
+    CheckpointPlan plan;
+    plan.path = checkpoint.string();
+    plan.onFinish = true;
+    ASSERT_EQ(executeRun(prepared, comm, nullptr, nullptr, &plan).status, TrialStatus::kMaxSteps);
+  }
+  // The pre-trained model scores English records far below records of bytes it never saw.
+  {
+    PreparedRun prepared = prepare("lm", {});
+    ParameterArena arena;
+    GptModel model(arena, readGptSpec(prepared.document.root().section("model")));
+    RngStream init(0, RngPurpose::kInit);
+    arena.allocate(init);
+    TrialCheckpoint::loadWeights(checkpoint.string(), arena);
+    const std::vector<std::string> records = {"\xf0\xe1\xfe\xc2\xd9\xf7\xb3\xaa\xe5\xfc", "The cat is on the mat.",
+                                              "\xb8\xc9\xf1\xa2\xe4\xd3\xef\xbb\xcc\xdd", "What is the time now?"};
+    LocalCommunicator comm;
+    const std::vector<float> bpb = recordBitsPerByte(model, records, 4, comm);
+    EXPECT_LT(bpb[1], bpb[0] - 1.0);
+    EXPECT_LT(bpb[3], bpb[2] - 1.0);
+    EXPECT_EQ(lowestScoreRecordSubset(records, bpb, 0.5), (std::vector<std::size_t>{1, 3}));
+  }
+  // End to end: under the initial weights the kept records read far better than
+  // a random subset of the same size (eval-train covers the whole kept text here).
+  LocalCommunicator comm;
+  auto build = [&](const std::string& select) {
+    PreparedRun prepared = prepare("lm", {"model.init_from=" + checkpoint.string(), "data.subset_fraction=0.01",
+                                          "data.subset_select=" + select, "data.eval_windows=2000"});
+    WorkloadContext ctx{prepared.config, prepared.document.root(), comm};
+    return WorkloadRegistry::instance().get("lm").factory(ctx);
+  };
+  std::unique_ptr<Workload> best = build("lowest_perplexity"), random = build("random");
+  EXPECT_NE(best->describeData().find("lowest-perplexity subset of fortunes_en"), std::string::npos)
+      << best->describeData();
+  const double bestBits = best->evaluate(EvalSplit::kEvalTrain).metric;
+  const double randomBits = random->evaluate(EvalSplit::kEvalTrain).metric;
+  std::fprintf(stderr, "eval-train bits per byte: lowest_perplexity %.3f, random %.3f\n", bestBits, randomBits);
+  EXPECT_LT(bestBits, randomBits - 0.15);  // 4.77 against 5.08 on this machine
+  EXPECT_EQ(best->evaluate(EvalSplit::kValidation).metric, random->evaluate(EvalSplit::kValidation).metric);
 }
 
 }  // namespace
