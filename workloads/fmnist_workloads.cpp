@@ -181,7 +181,8 @@ void registerFashionMnistWorkloads(WorkloadRegistry& registry) {
                         in = static_cast<double>(w);
                       }
                       weights += in * 10.0;
-                      return 6.0 * weights * static_cast<double>(run.training.batchSize);
+                      return 6.0 * weights * static_cast<double>(run.training.batchSize) *
+                             static_cast<double>(run.training.maxSteps);
                     }};
   WorkloadEntry cnn{"fmnist_cnn", "Fashion-MNIST, convnet: 2x (conv3x3 + BatchNorm + ReLU + maxpool), FC 128",
                     std::string(kCommonDefaults) + kCnnDefaults + targetDefaultsYaml("fmnist_cnn"), "accuracy",

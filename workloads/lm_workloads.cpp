@@ -8,6 +8,7 @@
 // records (data.subset_*: random, or lowest perplexity under the initial model).
 // Targets are validation bits per byte, set by scripts/set_targets.sh (docs/workloads.md).
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <functional>
 #include <memory>
@@ -301,16 +302,32 @@ std::unique_ptr<Workload> makeLmWorkload(WorkloadContext& ctx) {
   return workload;
 }
 
+// Training FLOPs of the trial: FLOPs per token (countGptParameters: 6 x active
+// non-embedding parameters + attention) x tokens per step x steps, where a
+// data.token_budget ends the trial before max_steps when it is smaller. A
+// scaling sweep's trials differ by orders of magnitude in exactly these.
+double estimateLmTrialCost(const RunConfig& run, const ConfigSection& root) {
+  const GptSpec spec = readGptSpec(root.section("model"));
+  ConfigSection d = root.section("data");
+  int64_t sequenceLength = d.getInt("sequence_length", 0, Range::atLeast(0));
+  if (sequenceLength == 0) sequenceLength = spec.context;
+  const double tokensPerStep = static_cast<double>(run.training.batchSize) * static_cast<double>(sequenceLength);
+  double steps = static_cast<double>(run.training.maxSteps);
+  const int64_t budget = d.getInt("token_budget", 0, Range::atLeast(0));
+  if (budget > 0) steps = std::min(steps, std::floor(static_cast<double>(budget) / tokensPerStep));
+  return countGptParameters(spec).flopsPerToken * tokensPerStep * steps;
+}
+
 }  // namespace
 
 void registerLanguageModelWorkloads(WorkloadRegistry& registry) {
   // The targets (and their variants') come from the one table, workloads/workload_targets.cpp.
   WorkloadEntry lm{"lm", "byte-level GPT on English fortunes (4 layers, width 128, context 128)",
                    std::string(kLmCommonDefaults) + kGptModelDefaults + kDenseKeys + targetDefaultsYaml("lm"),
-                   "bits_per_byte", makeLmWorkload, {}};
+                   "bits_per_byte", makeLmWorkload, estimateLmTrialCost};
   WorkloadEntry moe{"moe_lm", "the lm GPT with 8-expert top-2 Mixture-of-Experts feed-forward blocks",
                     std::string(kLmCommonDefaults) + kGptModelDefaults + kMoeKeys + targetDefaultsYaml("moe_lm"),
-                    "bits_per_byte", makeLmWorkload, {}};
+                    "bits_per_byte", makeLmWorkload, estimateLmTrialCost};
   // Variants: norm swap (LayerNorm -> RMSNorm), activation swap (GELU -> SwiGLU), model size.
   registry.add(makeWorkloadVariant(lm, "lm_rmsnorm", "lm with RMSNorm instead of LayerNorm", {{"model.norm", "rms"}}));
   registry.add(makeWorkloadVariant(lm, "lm_swiglu", "lm with SwiGLU instead of GELU feed-forward blocks",

@@ -54,9 +54,8 @@ WorkloadEntry makeWorkloadVariant(const WorkloadEntry& base, std::string name, s
 }
 
 double estimateTrialCost(const WorkloadEntry& entry, const RunConfig& run, const ConfigSection& root) {
-  const double perStep = entry.estimateStepCost ? entry.estimateStepCost(run, root)
-                                                : static_cast<double>(run.training.batchSize);
-  return perStep * static_cast<double>(run.training.maxSteps);
+  if (entry.estimateTrialCost) return entry.estimateTrialCost(run, root);
+  return static_cast<double>(run.training.batchSize) * static_cast<double>(run.training.maxSteps);
 }
 
 std::vector<std::string> WorkloadRegistry::names() const {

@@ -41,11 +41,11 @@ struct WorkloadEntry {
   std::string defaultsYaml;  // every default of the workload, incl. target and budget
   std::string metric;        // the workload's validation metric, e.g. "accuracy", "bits_per_byte"
   WorkloadFactory factory;
-  // Optional: the relative cost of one training step of this config (about
-  // 6 x parameters x examples for dense models), so that a sweep can start the
-  // longest trials first. Reads keys from `root` without building anything.
-  // Absent: the batch size.
-  std::function<double(const RunConfig&, const ConfigSection& root)> estimateStepCost;
+  // Optional: the relative cost of a whole trial of this config (about
+  // 6 x parameters x examples trained for dense models), so that a sweep can
+  // start the longest trials first. Reads keys from `root` without building
+  // anything. Absent: batch size x max_steps.
+  std::function<double(const RunConfig&, const ConfigSection& root)> estimateTrialCost;
   YAML::Node defaults() const { return YAML::Load(defaultsYaml); }
 };
 

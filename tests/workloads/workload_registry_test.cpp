@@ -1,6 +1,8 @@
 // tests/workloads/workload_registry_test.cpp — the registry lists the built-ins, rejects duplicates, names unknowns.
 #include "workloads/workload_registry.h"
 
+#include "workloads/single_run.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -94,6 +96,34 @@ TEST(WorkloadRegistry, UnknownNameThrowsListingTheRegisteredOnes) {
     EXPECT_TRUE(contains(error.what(), "fmnist_mlp")) << error.what();
     EXPECT_TRUE(contains(error.what(), "fmnist_cnn")) << error.what();
   }
+}
+
+// The sweep starts the longest trials first from these estimates: an lm trial's
+// cost follows its FLOPs, so width, steps and a token budget must all count.
+double trialCost(const std::string& workload, const std::vector<std::string>& overrides) {
+  PreparedRun run = prepareRunFromText("workload: " + workload + "\n", "test", overrides);
+  return estimateTrialCost(WorkloadRegistry::instance().get(workload), run.config, run.document.root());
+}
+
+TEST(WorkloadRegistry, LmTrialCostFollowsWidthStepsAndTokenBudget) {
+  const double base = trialCost("lm", {"training.max_steps=1000"});
+  EXPECT_GT(base, 0.0);
+  EXPECT_NEAR(trialCost("lm", {"training.max_steps=2000"}) / base, 2.0, 1e-9);
+  EXPECT_GT(trialCost("lm", {"training.max_steps=1000", "model.width=256"}), 3.0 * base);
+  // A budget of 250 steps' tokens (32 x 128 each) ends the trial at a quarter of max_steps.
+  EXPECT_NEAR(trialCost("lm", {"training.max_steps=1000", "data.token_budget=" + std::to_string(250 * 32 * 128)}) / base,
+              0.25, 1e-9);
+  // A budget above max_steps' tokens does not extend the trial.
+  EXPECT_NEAR(trialCost("lm", {"training.max_steps=1000", "data.token_budget=" + std::to_string(4000 * 32 * 128)}) / base,
+              1.0, 1e-9);
+  // Top-2 of 8 experts costs more per token than the dense model of the same width.
+  EXPECT_GT(trialCost("moe_lm", {"training.max_steps=1000"}), base);
+}
+
+TEST(WorkloadRegistry, FashionMnistTrialCostFollowsWeightsAndSteps) {
+  const double base = trialCost("fmnist_mlp", {"training.max_steps=100"});
+  EXPECT_NEAR(trialCost("fmnist_mlp", {"training.max_steps=300"}) / base, 3.0, 1e-9);
+  EXPECT_LT(trialCost("fmnist_mlp_small", {"training.max_steps=100"}), base / 4.0);
 }
 
 }  // namespace
