@@ -156,7 +156,7 @@ TEST_F(TrialPlanTest, GridSamplerEnumeratesTheProduct) {
 }
 
 TEST_F(TrialPlanTest, DispatchesLongestEstimatedCostFirst) {
-  // noop's step cost is work_s / max_steps, so a trial's cost is work_s.
+  // noop's trial cost is its work_s.
   const SweepSpec spec = load("sampler: grid\nspace:\n  model.work_s: {choice: [0.2, 0.5, 0.1, 0.4, 0.3]}\n");
   TrialPlan plan(spec, {});
   std::vector<double> costs, works;
