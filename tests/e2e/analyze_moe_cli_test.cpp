@@ -172,7 +172,7 @@ TEST_F(AnalyzeMoeCliTest, StudyConfigsListTheGrid) {
     EXPECT_HAS(o, e.count);
     EXPECT_HAS(o, "dense 0 0 ");
     EXPECT_HAS(o, "experts_16 0 0 ");
-    EXPECT_HAS(o, "model.top_k=4; data.corpus=\"[reasoning]\"");
+    EXPECT_HAS(o, "model.top_k=4; data.corpus=reasoning");
     // top-k <= experts: no experts_2 trial with top-k 4.
     std::size_t begin = 0;
     for (std::size_t end; (end = o.output.find('\n', begin)) != std::string::npos; begin = end + 1) {
