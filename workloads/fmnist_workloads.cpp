@@ -196,8 +196,8 @@ void registerFashionMnistWorkloads(WorkloadRegistry& registry) {
                                    {{"model.widths", "[256, 256]"}, {"optimizer.lr", "0.1"}}));
   registry.add(makeWorkloadVariant(cnn, "fmnist_cnn_small", "fmnist_cnn with channels 16-32 and FC 64 (default lr 0.1)",
                                    {{"model.channels", "[16, 32]"}, {"model.hidden", "64"}, {"optimizer.lr", "0.1"}}));
-  registry.add(makeWorkloadVariant(cnn, "fmnist_cnn_wide", "fmnist_cnn with channels 64-128 and FC 256",
-                                   {{"model.channels", "[64, 128]"}, {"model.hidden", "256"}}));
+  registry.add(makeWorkloadVariant(cnn, "fmnist_cnn_ghost", "fmnist_cnn with Ghost BatchNorm (ghost batches of 32)",
+                                   {{"model.norm", "ghost"}, {"model.ghost_size", "32"}}));
   registry.add(std::move(mlp));
   registry.add(std::move(cnn));
 }
