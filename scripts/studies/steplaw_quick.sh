@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # scripts/studies/steplaw_quick.sh — the quick Step Law scaling-law study in one
 # command: the sweep (examples/studies/steplaw_quick.yaml) under mpirun with a
-# coordinator and two one-thread workers, then the fit with plots. About 10-12
-# minutes on 2 free cores (~20 while another job holds one). Rerunning
+# coordinator and two one-thread workers, then the fit with plots. About 13-15
+# minutes on 2 cores. Rerunning
 # continues the sweep where it stopped. Extra arguments go to `gaplab sweep`;
 # GAPLAB_LAUNCH replaces the mpirun line.
 set -euo pipefail

@@ -210,12 +210,12 @@ TEST_F(AnalyzeScalingTest, RefusesFilesWithoutAFittableLmSweep) {
 }
 
 // The study configs parse, and their dry runs list the whole grid: 4 model
-// sizes x 3 token budgets x 5 learning rates x 3 batch sizes for the quick one.
+// sizes x 3 token budgets x 7 learning rates x 4 batch sizes for the quick one.
 TEST_F(AnalyzeScalingTest, StudyConfigsListTheirGrids) {
   const struct {
     const char* name;
     int trials;
-  } studies[] = {{"steplaw_quick.yaml", 4 * 3 * 5 * 3}, {"steplaw_full.yaml", 6 * 4 * 7 * 4}};
+  } studies[] = {{"steplaw_quick.yaml", 4 * 3 * 7 * 4}, {"steplaw_full.yaml", 6 * 4 * 7 * 4}};
   for (const auto& s : studies) {
     const Outcome o = runGaplab("sweep " + kStudies + "/" + s.name + " --dry-run --out " + (dir_ / "dry.h5").string());
     ASSERT_EQ(o.exitCode, 0) << s.name << ":\n" << o.output;
