@@ -332,7 +332,9 @@ void registerLanguageModelWorkloads(WorkloadRegistry& registry) {
   registry.add(makeWorkloadVariant(lm, "lm_rmsnorm", "lm with RMSNorm instead of LayerNorm", {{"model.norm", "rms"}}));
   registry.add(makeWorkloadVariant(lm, "lm_swiglu", "lm with SwiGLU instead of GELU feed-forward blocks",
                                    {{"model.activation", "swiglu"}}));
-  registry.add(makeWorkloadVariant(lm, "lm_small", "lm with 2 layers of width 64", {{"model.layers", "2"}, {"model.width", "64"}}));
+  registry.add(makeWorkloadVariant(lm, "lm_small", "lm with 2 layers of width 64 (default NAdamW, lr 0.01)",
+                                   {{"model.layers", "2"}, {"model.width", "64"}, {"optimizer.name", "nadamw"},
+                                    {"optimizer.lr", "0.01"}}));
   registry.add(makeWorkloadVariant(moe, "moe_lm_rmsnorm", "moe_lm with RMSNorm instead of LayerNorm",
                                    {{"model.norm", "rms"}}));
   registry.add(makeWorkloadVariant(moe, "moe_lm_swiglu", "moe_lm with SwiGLU experts",
