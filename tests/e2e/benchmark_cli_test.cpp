@@ -148,7 +148,7 @@ TEST_F(BenchmarkCliTest, BadInputIsRefusedBeforeAnythingRuns) {
   EXPECT_EQ(o.exitCode, 2);
   EXPECT_HAS(o.err, "adamax.yaml:1");
 
-  o = gaplab("benchmark fast.yaml --workloads noop,lm_swiglu --out bench.h5");
+  o = gaplab("benchmark fast.yaml --workloads noop,lm_rmsnorm --out bench.h5");
   EXPECT_EQ(o.exitCode, 2);
   EXPECT_HAS(o.err, "workload lm_swiglu has no target yet; set it with scripts/set_targets.sh");
 
