@@ -109,7 +109,7 @@ TEST_F(CliTest, ZeroAndNegativeBatchSize) {
 TEST_F(CliTest, UnknownWorkloadAndOptimizer) {
   Outcome o = runGaplab("run " + write("w.yaml", "workload: resnet9000\n") + " --out " + out());
   EXPECT_EQ(o.exitCode, 2);
-  expectContains(o, "got 'resnet9000'; expected one of: fmnist_cnn, fmnist_cnn_small");  // every registered workload, variants included
+  expectContains(o, "got 'resnet9000'; expected one of: fmnist_cnn, fmnist_cnn_ghost");  // every registered workload, variants included
   o = runGaplab("run " + write("o.yaml", "workload: fmnist_mlp\noptimizer:\n  name: adagrad\n") + " --out " + out());
   EXPECT_EQ(o.exitCode, 2);
   expectContains(o, "o.yaml:3: optimizer.name: got 'adagrad'");
