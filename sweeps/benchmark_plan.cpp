@@ -51,7 +51,7 @@ std::vector<SweepSpec> planBenchmark(const BenchmarkSuite& suite, const std::vec
     const WorkloadTarget& target = workloadTarget(workload);
     if (!target.value)
       throw ConfigError("workload " + workload + " has no target yet; set it with scripts/set_targets.sh " + workload +
-                        " STEPS \"LR ...\" (docs/workloads.md) and add it to workloads/workload_targets.cpp");
+                        " STEPS \"SETTING ...\" (docs/workloads.md) and add it to workloads/workload_targets.cpp");
     const YAML::Node defaults = entry.defaults();
     int64_t maxSteps = defaults["training"]["max_steps"].as<int64_t>();
     double maxRuntime = defaults["training"]["max_runtime_s"].as<double>();

@@ -150,7 +150,7 @@ TEST_F(BenchmarkCliTest, BadInputIsRefusedBeforeAnythingRuns) {
 
   o = gaplab("benchmark fast.yaml --workloads noop,lm_rmsnorm --out bench.h5");
   EXPECT_EQ(o.exitCode, 2);
-  EXPECT_HAS(o.err, "workload lm_swiglu has no target yet; set it with scripts/set_targets.sh");
+  EXPECT_HAS(o.err, "workload lm_rmsnorm has no target yet; set it with scripts/set_targets.sh");
 
   o = gaplab("benchmark fast.yaml --workloads fmnist_mlpp --out bench.h5");
   EXPECT_EQ(o.exitCode, 2);
