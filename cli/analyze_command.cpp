@@ -83,17 +83,8 @@ int analyzeLargeBatchCommand(const AnalyzeOptions& options) {
       std::printf("note: %d trial(s) of %s failed, diverged or were interrupted and are not in the table\n", r.excluded,
                   r.name.c_str());
 
-  if (!options.plotDir.empty()) {
-    std::fflush(stdout);
-    LargeBatchPlots plots;
-    try {
-      plots = plotLargeBatchStudy(study, options.plotDir);
-    } catch (const std::exception& e) {
-      throw OutputError(e.what());
-    }
-    if (!plots.skipped.empty()) std::printf("note: --plot %s: %s\n", options.plotDir.c_str(), plots.skipped.c_str());
-    for (const std::string& p : plots.written) std::printf("wrote %s\n", p.c_str());
-  }
+  if (!options.plotDir.empty())
+    drawPlotsAfterTable(options.plotDir, [&] { return plotLargeBatchStudy(study, options.plotDir); });
   return kExitOk;
 }
 

@@ -61,20 +61,12 @@ int analyzeContinualCommand(const AnalyzeContinualOptions& options) {
   std::printf("values: mean [min,max] over seeds; min-ACC is the worst old-domain value after the switch, gap depth "
               "its drop below the value at the switch (De Lange et al.).\n");
   if (!options.plotDir.empty()) {
-    std::fflush(stdout);
     ContinualPlotOptions p;
     p.oldCorpus = o.oldCorpus;
     p.newCorpus = o.newCorpus;
     p.measure = options.measure;
     p.switchSteps = options.plotSteps;
-    ContinualPlots plots;
-    try {
-      plots = plotContinualStudy(a, p, options.plotDir);
-    } catch (const std::exception& e) {
-      throw OutputError(e.what());
-    }
-    if (!plots.skipped.empty()) std::printf("note: --plot %s: %s\n", options.plotDir.c_str(), plots.skipped.c_str());
-    for (const std::string& path : plots.written) std::printf("wrote %s\n", path.c_str());
+    drawPlotsAfterTable(options.plotDir, [&] { return plotContinualStudy(a, p, options.plotDir); });
   }
   return kExitOk;
 }

@@ -228,10 +228,7 @@ std::vector<Series> seriesOf(const std::vector<MoeGroup>& groups, Spread MoeGrou
   return out;
 }
 
-struct MoePlots {
-  std::vector<std::string> written;
-  std::string skipped;
-};
+using MoePlots = PlotFiles;
 
 MoePlots plotMoe(const std::vector<MoeGroup>& groups, const std::string& dir) {
   MoePlots plots;
@@ -319,17 +316,7 @@ int analyzeMoeCommand(const AnalyzeOptions& options) {
   for (const std::string& e : excluded) std::printf("note: not in the table: %s\n", e.c_str());
   for (const std::string& s : table.skipped) std::printf("note: skipped %s\n", s.c_str());
 
-  if (!options.plotDir.empty()) {
-    std::fflush(stdout);
-    MoePlots plots;
-    try {
-      plots = plotMoe(groups, options.plotDir);
-    } catch (const std::exception& e) {
-      throw OutputError(e.what());
-    }
-    if (!plots.skipped.empty()) std::printf("note: --plot %s: %s\n", options.plotDir.c_str(), plots.skipped.c_str());
-    for (const std::string& p : plots.written) std::printf("wrote %s\n", p.c_str());
-  }
+  if (!options.plotDir.empty()) drawPlotsAfterTable(options.plotDir, [&] { return plotMoe(groups, options.plotDir); });
   return kExitOk;
 }
 

@@ -59,12 +59,8 @@ int analyzeScalingCommand(const AnalyzeScalingOptions& options) {
   printStepLawHoldOut(fit);
   for (const std::string& s : sweep.skipped) std::printf("skipped %s\n", s.c_str());
 
-  if (!options.plotDir.empty()) {
-    std::fflush(stdout);
-    const StepLawPlots plots = plotStepLawStudy(fit, sweep.runs, options.plotDir);
-    if (!plots.skipped.empty()) std::printf("\nplots: %s\n", plots.skipped.c_str());
-    for (const std::string& p : plots.written) std::printf("wrote %s\n", p.c_str());
-  }
+  if (!options.plotDir.empty())
+    drawPlotsAfterTable(options.plotDir, [&] { return plotStepLawStudy(fit, sweep.runs, options.plotDir); });
   return kExitOk;
 }
 

@@ -8,6 +8,8 @@
 // DESIGN.md: plots go through gnuplot.
 #pragma once
 
+#include "cli/gnuplot.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -24,10 +26,7 @@ struct ContinualPlotOptions {
 };
 
 // What was drawn: the PNG paths written, or why nothing was (gnuplot missing).
-struct ContinualPlots {
-  std::vector<std::string> written;
-  std::string skipped;  // non-empty: no plots, and the reason
-};
+using ContinualPlots = PlotFiles;
 
 // Writes DIR/continual_switch.png (the first options.switchSteps steps after the
 // switch) and DIR/continual_run.png (the whole run): two panels each, the old

@@ -1,6 +1,8 @@
 // cli/gnuplot.cpp — see gnuplot.h.
 #include "cli/gnuplot.h"
 
+#include "cli/results_file.h"
+
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -34,6 +36,18 @@ void runGnuplot(const std::string& script, const std::string& pngPath) {
   std::error_code ec;
   if (std::filesystem::file_size(pngPath, ec) == 0 || ec)
     throw std::runtime_error("--plot " + pngPath + ": gnuplot wrote no image");
+}
+
+void drawPlotsAfterTable(const std::string& dir, const std::function<PlotFiles()>& draw) {
+  std::fflush(stdout);
+  PlotFiles plots;
+  try {
+    plots = draw();
+  } catch (const std::exception& e) {
+    throw OutputError(e.what());
+  }
+  if (!plots.skipped.empty()) std::printf("note: --plot %s: %s\n", dir.c_str(), plots.skipped.c_str());
+  for (const std::string& path : plots.written) std::printf("wrote %s\n", path.c_str());
 }
 
 }  // namespace gaplab::cli

@@ -7,6 +7,8 @@
 // gap per regime. DESIGN.md: plots go through gnuplot.
 #pragma once
 
+#include "cli/gnuplot.h"
+
 #include <string>
 #include <vector>
 
@@ -15,10 +17,7 @@
 namespace gaplab::cli {
 
 // What was drawn: the PNG paths written, or why nothing was (gnuplot missing).
-struct LargeBatchPlots {
-  std::vector<std::string> written;
-  std::string skipped;  // non-empty: no plots, and the reason
-};
+using LargeBatchPlots = PlotFiles;
 
 // Writes DIR/weight_distance.png (mean ||w_t - w_0|| per regime, log step axis)
 // and DIR/generalization_gap.png (mean gap per regime with min..max bars),

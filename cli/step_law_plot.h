@@ -8,6 +8,8 @@
 // says. DESIGN.md: plots go through gnuplot.
 #pragma once
 
+#include "cli/gnuplot.h"
+
 #include <string>
 #include <vector>
 
@@ -15,10 +17,7 @@
 
 namespace gaplab::cli {
 
-struct StepLawPlots {
-  std::vector<std::string> written;  // PNG paths
-  std::string skipped;               // non-empty: no plots, and why
-};
+using StepLawPlots = PlotFiles;
 
 // Writes, creating DIR:
 //  DIR/loss_vs_lr.png        one panel per (N, D) cell: final loss against the

@@ -20,6 +20,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "sweeps/result_store.h"
+#include "tests/e2e/results_file_test.h"
 #include "workloads/weight_distance.h"
 
 namespace fs = std::filesystem;
@@ -82,24 +83,7 @@ TrialResult trial(const std::string& regime, uint64_t seed, int64_t batch, doubl
   return t;
 }
 
-class AnalyzeCliTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) / ("gaplab_analyze_" + std::to_string(getpid()) + "_" +
-                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string store(const std::string& name, const std::vector<TrialResult>& trials) {
-    const std::string path = (dir_ / name).string();
-    ResultStore s = ResultStore::create(path, OverwriteMode::kFail);
-    for (const TrialResult& t : trials) s.append(t);
-    s.commit();
-    return path;
-  }
-  fs::path dir_;
-};
+class AnalyzeCliTest : public ResultsFileTest {};
 
 TEST_F(AnalyzeCliTest, PrintsThePapersTableAndPlots) {
   const std::string path = store("study.h5", {trial("sb", 0, 128, 0.96, 0.90, 1.0, 3.0),

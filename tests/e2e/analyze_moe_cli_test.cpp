@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "sweeps/result_store.h"
+#include "tests/e2e/results_file_test.h"
 #include "tests/e2e/gaplab_process.h"
 
 namespace fs = std::filesystem;
@@ -87,24 +88,7 @@ TrialResult mlpTrial(const std::string& id) {
   return t;
 }
 
-class AnalyzeMoeCliTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) / ("gaplab_analyze_moe_" + std::to_string(getpid()) + "_" +
-                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string store(const std::string& name, const std::vector<TrialResult>& trials) {
-    const std::string path = (dir_ / name).string();
-    ResultStore s = ResultStore::create(path, OverwriteMode::kFail);
-    for (const TrialResult& t : trials) s.append(t);
-    s.commit();
-    return path;
-  }
-  fs::path dir_;
-};
+class AnalyzeMoeCliTest : public ResultsFileTest {};
 
 TEST_F(AnalyzeMoeCliTest, PrintsTheTableOverSeedsAndTheSummaries) {
   const std::string path = store(

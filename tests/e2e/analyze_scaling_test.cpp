@@ -21,6 +21,7 @@
 
 #include "sweeps/lm_trial_config.h"
 #include "sweeps/result_store.h"
+#include "tests/e2e/results_file_test.h"
 #include "tests/e2e/gaplab_process.h"
 
 namespace fs = std::filesystem;
@@ -117,24 +118,7 @@ Coefficient coefficient(const std::string& output, const std::string& name) {
   return c;
 }
 
-class AnalyzeScalingTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) / ("gaplab_scaling_" + std::to_string(getpid()) + "_" +
-                                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string store(const std::string& name, const std::vector<TrialResult>& trials) {
-    const std::string path = (dir_ / name).string();
-    ResultStore s = ResultStore::create(path, OverwriteMode::kFail);
-    for (const TrialResult& t : trials) s.append(t);
-    s.commit();
-    return path;
-  }
-  fs::path dir_;
-};
+class AnalyzeScalingTest : public ResultsFileTest {};
 
 std::string squeezed(const std::string& text) {
   std::string out;
