@@ -330,8 +330,8 @@ void registerLanguageModelWorkloads(WorkloadRegistry& registry) {
                     "bits_per_byte", makeLmWorkload, estimateLmTrialCost};
   // Variants: norm swap (LayerNorm -> RMSNorm), activation swap (GELU -> SwiGLU), model size.
   registry.add(makeWorkloadVariant(lm, "lm_rmsnorm", "lm with RMSNorm instead of LayerNorm", {{"model.norm", "rms"}}));
-  registry.add(makeWorkloadVariant(lm, "lm_swiglu", "lm with SwiGLU instead of GELU feed-forward blocks",
-                                   {{"model.activation", "swiglu"}}));
+  registry.add(makeWorkloadVariant(lm, "lm_swiglu", "lm with SwiGLU instead of GELU feed-forward blocks (default NAdamW)",
+                                   {{"model.activation", "swiglu"}, {"optimizer.name", "nadamw"}}));
   registry.add(makeWorkloadVariant(lm, "lm_small", "lm with 2 layers of width 64 (default NAdamW, lr 0.01)",
                                    {{"model.layers", "2"}, {"model.width", "64"}, {"optimizer.name", "nadamw"},
                                     {"optimizer.lr", "0.01"}}));
