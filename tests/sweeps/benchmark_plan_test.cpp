@@ -76,12 +76,12 @@ TEST_F(BenchmarkPlanTest, QuickSuiteCapsBudgets) {
 
 TEST_F(BenchmarkPlanTest, WorkloadWithoutTargetIsRefusedWithTheProcedure) {
   BenchmarkSuite s = noopSuite();
-  s.workloads = {"noop", "lm_swiglu"};
+  s.workloads = {"noop", "lm_rmsnorm"};  // a variant whose target is not set (docs/workloads.md)
   try {
     planBenchmark(s, {external_});
     FAIL() << "expected a ConfigError";
   } catch (const ConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("workload lm_swiglu has no target yet; set it with scripts/set_targets.sh"),
+    EXPECT_NE(std::string(e.what()).find("workload lm_rmsnorm has no target yet; set it with scripts/set_targets.sh"),
               std::string::npos) << e.what();
   }
   s.workloads = {"no_such_workload"};
