@@ -42,7 +42,8 @@ std::vector<WorkloadTarget> makeTable() {
        "adamw; lr {0.003} (lm's); seeds 0-2; 1000 steps; median 2.9449"},
       {"moe_lm_rmsnorm", "bits_per_byte", kDown, std::nullopt, notYet},
       {"moe_lm_swiglu", "bits_per_byte", kDown, std::nullopt, notYet},
-      {"moe_lm_4experts", "bits_per_byte", kDown, std::nullopt, notYet},
+      {"moe_lm_4experts", "bits_per_byte", kDown, 2.985,
+       "adamw lr {0.003}, nadamw lr {0.003} -> adamw 0.003; seeds 0-2; 1000 steps; median 2.9833"},
       {"noop", "accuracy", kUp, 0.5, "fixed: the scheduler tests' workload (accuracy rises linearly to model.quality)"},
   };
 }
