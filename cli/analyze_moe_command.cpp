@@ -232,13 +232,6 @@ using MoePlots = PlotFiles;
 
 MoePlots plotMoe(const std::vector<MoeGroup>& groups, const std::string& dir) {
   MoePlots plots;
-  if (!gnuplotAvailable()) {
-    plots.skipped = "gnuplot is not on PATH (Debian package gnuplot-nox); no plots drawn";
-    return plots;
-  }
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw std::runtime_error("--plot " + dir + ": cannot create the directory: " + ec.message());
   struct Chart {
     const char* file;
     const char* title;

@@ -51,13 +51,6 @@ std::string curvesScript(const ContinualAnalysis& analysis, const ContinualPlotO
 ContinualPlots plotContinualStudy(const ContinualAnalysis& analysis, const ContinualPlotOptions& options,
                                   const std::string& dir) {
   ContinualPlots plots;
-  if (!gnuplotAvailable()) {
-    plots.skipped = "gnuplot is not on PATH (Debian package gnuplot-nox); no plots drawn";
-    return plots;
-  }
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw std::runtime_error("--plot " + dir + ": cannot create the directory: " + ec.message());
   const std::string around = (std::filesystem::path(dir) / "continual_switch.png").string();
   const std::string whole = (std::filesystem::path(dir) / "continual_run.png").string();
   runGnuplot(curvesScript(analysis, options, options.switchSteps,

@@ -40,6 +40,13 @@ void runGnuplot(const std::string& script, const std::string& pngPath) {
 
 void drawPlotsAfterTable(const std::string& dir, const std::function<PlotFiles()>& draw) {
   std::fflush(stdout);
+  if (!gnuplotAvailable()) {
+    std::printf("note: --plot %s: gnuplot is not on PATH (Debian package gnuplot-nox); no plots drawn\n", dir.c_str());
+    return;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw OutputError("--plot " + dir + ": cannot create the directory: " + ec.message());
   PlotFiles plots;
   try {
     plots = draw();

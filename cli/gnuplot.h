@@ -16,8 +16,9 @@ struct PlotFiles {
 };
 
 // What every `analyze ... --plot DIR` does after its table: flushes stdout (the
-// table comes first), runs `draw`, turns its exceptions into OutputError (exit 6)
-// and prints each file written, or why none was.
+// table comes first); without gnuplot prints a note and draws nothing; creates
+// DIR; runs `draw` (which may rely on both), turns its exceptions into
+// OutputError (exit 6) and prints each file written, or why none was.
 void drawPlotsAfterTable(const std::string& dir, const std::function<PlotFiles()>& draw);
 
 // A gnuplot single-quoted string: a quote inside is written twice.

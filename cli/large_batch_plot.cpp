@@ -59,13 +59,6 @@ std::string gapScript(const LargeBatchStudy& study, const std::string& png) {
 
 LargeBatchPlots plotLargeBatchStudy(const LargeBatchStudy& study, const std::string& dir) {
   LargeBatchPlots plots;
-  if (!gnuplotAvailable()) {
-    plots.skipped = "gnuplot is not on PATH (Debian package gnuplot-nox); no plots drawn";
-    return plots;
-  }
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw std::runtime_error("--plot " + dir + ": cannot create the directory: " + ec.message());
   const std::string distance = (std::filesystem::path(dir) / "weight_distance.png").string();
   const std::string gap = (std::filesystem::path(dir) / "generalization_gap.png").string();
   runGnuplot(distanceScript(study, distance), distance);

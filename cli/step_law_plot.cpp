@@ -150,13 +150,6 @@ std::string batchScript(const StepLawFit& fit, const std::vector<StepLawRun>& ru
 
 StepLawPlots plotStepLawStudy(const StepLawFit& fit, const std::vector<StepLawRun>& runs, const std::string& dir) {
   StepLawPlots plots;
-  if (!gnuplotAvailable()) {
-    plots.skipped = "gnuplot is not on PATH (Debian package gnuplot-nox); no plots drawn";
-    return plots;
-  }
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) throw std::runtime_error("--plot " + dir + ": cannot create the directory: " + ec.message());
   const auto path = [&](const char* name) { return (std::filesystem::path(dir) / name).string(); };
   const std::string loss = path("loss_vs_lr.png"), lr = path("lr_vs_params.png"), batch = path("batch_vs_tokens.png");
   runGnuplot(lossScript(fit, runs, loss), loss);
