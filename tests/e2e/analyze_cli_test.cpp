@@ -49,16 +49,6 @@ Outcome runGaplab(const std::string& args) {
   return o;
 }
 
-std::string squeezed(const std::string& text) {
-  std::string out;
-  for (const char c : text)
-    if (!(c == ' ' && !out.empty() && out.back() == ' ')) out += c;
-  return out;
-}
-
-#define EXPECT_HAS(o, text) \
-  EXPECT_NE(squeezed((o).output).find(text), std::string::npos) << "expected '" << (text) << "' in:\n" << (o).output
-
 // A finished trial of `regime` with distance a + b ln(step) at steps 10..50.
 TrialResult trial(const std::string& regime, uint64_t seed, int64_t batch, double train, double val, double a, double b,
                   bool withDistance = true) {

@@ -29,16 +29,6 @@ using e2e::runGaplab;
 
 const std::string kStudies = std::string(GAPLAB_SOURCE_DIR) + "/examples/studies";
 
-std::string squeezed(const std::string& text) {
-  std::string out;
-  for (const char c : text)
-    if (!(c == ' ' && !out.empty() && out.back() == ' ')) out += c;
-  return out;
-}
-
-#define EXPECT_HAS(o, text) \
-  EXPECT_NE(squeezed((o).output).find(text), std::string::npos) << "expected '" << (text) << "' in:\n" << (o).output
-
 // The tiny GPT of tests/sweeps/moe_sparsity_table_test.cpp (1 layer, width 8,
 // mlp_ratio 2): dense 4744 parameters; E=2 4992 (active 4736 at top-1);
 // E=4 5520 (active 4752 at top-1, 5008 at top-2). experts 0: dense.

@@ -120,16 +120,6 @@ Coefficient coefficient(const std::string& output, const std::string& name) {
 
 class AnalyzeScalingTest : public ResultsFileTest {};
 
-std::string squeezed(const std::string& text) {
-  std::string out;
-  for (const char c : text)
-    if (!(c == ' ' && !out.empty() && out.back() == ' ')) out += c;
-  return out;
-}
-
-#define EXPECT_HAS(o, text) \
-  EXPECT_NE(squeezed((o).output).find(text), std::string::npos) << "expected '" << (text) << "' in:\n" << (o).output
-
 TEST_F(AnalyzeScalingTest, RecoversAKnownPowerLawWithinItsIntervals) {
   const std::string path = store("sweep.h5", syntheticSweep(4, 3));
   const Outcome o = runGaplab("analyze scaling " + path + " --resamples 400 --plot " + (dir_ / "plots").string());

@@ -1,6 +1,8 @@
 // tests/e2e/results_file_test.h — a test fixture with a fresh folder per test
 // and store(): a results file holding the given trials.
 //
+// Also squeezed()/EXPECT_HAS for their printed tables.
+//
 // Why: the analysis commands' tests (analyze large-batch, continual, scaling,
 // moe) each build small results files by hand and run gaplab on them; one
 // fixture keeps the folder handling and the ResultStore writes in one place.
@@ -17,6 +19,18 @@
 #include "workloads/trial_result.h"
 
 namespace gaplab {
+
+// `text` with runs of spaces folded into one, so checks do not depend on column widths.
+inline std::string squeezed(const std::string& text) {
+  std::string out;
+  for (const char c : text)
+    if (!(c == ' ' && !out.empty() && out.back() == ' ')) out += c;
+  return out;
+}
+
+// The command's output (spaces folded) contains `text`.
+#define EXPECT_HAS(o, text) \
+  EXPECT_NE(squeezed((o).output).find(text), std::string::npos) << "expected '" << (text) << "' in:\n" << (o).output
 
 class ResultsFileTest : public ::testing::Test {
  protected:
