@@ -17,5 +17,32 @@ if(NOT GAPLAB_CUDA STREQUAL "OFF")
     message(FATAL_ERROR "GAPLAB_CUDA=ON but no CUDA toolkit was found (looked for nvcc on PATH and /usr/local/cuda)")
   endif()
 endif()
-message(STATUS "gaplab: CUDA toolkit ${GAPLAB_HAVE_CUDA} (GAPLAB_CUDA=${GAPLAB_CUDA}); "
-               "the CUDA backend itself lands with the CUDA issue, the CPU backend always builds")
+if(GAPLAB_HAVE_CUDA)
+  if(NOT CMAKE_CUDA_ARCHITECTURES)
+    set(CMAKE_CUDA_ARCHITECTURES ${GAPLAB_CUDA_ARCHITECTURES})
+  endif()
+  set(CMAKE_CUDA_STANDARD 17)  # kernels need no C++20; CMake 3.25 knows no CUDA20 flag for nvcc 13
+  set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+  enable_language(CUDA)
+  # yaml-cpp's target exports /usr/include; passed to nvcc as -isystem it breaks
+  # libstdc++'s #include_next <math.h>. CMake drops implicit directories it knows.
+  list(APPEND CMAKE_CUDA_IMPLICIT_INCLUDE_DIRECTORIES /usr/include)
+  find_package(CUDAToolkit REQUIRED)
+  # CMake 3.25 does not parse nvcc 13's link line, so it knows no implicit link
+  # directory; programs linked by the C++ compiler need the runtime's folder.
+  set(CMAKE_CUDA_RUNTIME_LIBRARY Shared)
+  list(APPEND CMAKE_CUDA_IMPLICIT_LINK_DIRECTORIES ${CUDAToolkit_LIBRARY_DIR})
+  # NCCL ships beside the toolkit (/usr/local/cuda/lib64) but has no CMake target.
+  find_library(GAPLAB_NCCL_LIBRARY nccl HINTS ${CUDAToolkit_LIBRARY_DIR} /usr/local/cuda/lib64)
+  find_path(GAPLAB_NCCL_INCLUDE_DIR nccl.h HINTS ${CUDAToolkit_INCLUDE_DIRS} /usr/local/cuda/include)
+  if(NOT GAPLAB_NCCL_LIBRARY OR NOT GAPLAB_NCCL_INCLUDE_DIR)
+    message(FATAL_ERROR "gaplab's CUDA backend needs NCCL (libnccl.so, nccl.h) beside the CUDA toolkit; "
+                        "install NCCL or configure with -DGAPLAB_CUDA=OFF")
+  endif()
+  add_library(gaplab_nccl INTERFACE)
+  target_link_libraries(gaplab_nccl INTERFACE ${GAPLAB_NCCL_LIBRARY})
+  target_include_directories(gaplab_nccl INTERFACE ${GAPLAB_NCCL_INCLUDE_DIR})
+  install(TARGETS gaplab_nccl EXPORT gaplabTargets)
+endif()
+message(STATUS "gaplab: CUDA backend ${GAPLAB_HAVE_CUDA} (GAPLAB_CUDA=${GAPLAB_CUDA}, "
+               "architectures ${CMAKE_CUDA_ARCHITECTURES}); the CPU backend always builds")

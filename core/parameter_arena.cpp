@@ -5,6 +5,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "core/device_memory.h"
 #include "core/rng.h"
 
 namespace gaplab {
@@ -16,11 +17,11 @@ Init Init::fanIn(int64_t fanIn) {
 const ParamInfo& ParamView::info() const { return arena_->param(index_); }
 float* ParamView::value() const { return arena_->values() + info().offset; }
 float* ParamView::grad() const { return arena_->grads() + info().offset; }
-Tensor ParamView::valueTensor() const { return Tensor::borrow(value(), info().shape); }
-Tensor ParamView::gradTensor() const { return Tensor::borrow(grad(), info().shape); }
+Tensor ParamView::valueTensor() const { return Tensor::borrow(value(), info().shape, arena_->device()); }
+Tensor ParamView::gradTensor() const { return Tensor::borrow(grad(), info().shape, arena_->device()); }
 
-float* BufferView::data() const { return arena_->bufferStorage().data() + arena_->buffer(index_).offset; }
-Tensor BufferView::tensor() const { return Tensor::borrow(data(), arena_->buffer(index_).shape); }
+float* BufferView::data() const { return arena_->bufferData() + arena_->buffer(index_).offset; }
+Tensor BufferView::tensor() const { return Tensor::borrow(data(), arena_->buffer(index_).shape, arena_->device()); }
 int64_t BufferView::numel() const { return arena_->buffer(index_).numel; }
 
 ParamView ParameterArena::addParameter(const std::string& name, const Shape& shape, Init init,
@@ -61,13 +62,77 @@ void ParameterArena::allocate(RngStream& rng) {
   allocated_ = true;
 }
 
-void ParameterArena::zeroGrad() { std::fill(grads_.begin(), grads_.end(), 0.0f); }
+void ParameterArena::zeroGrad() {
+  if (device_ == Device::kCpu)
+    std::fill(grads_.begin(), grads_.end(), 0.0f);
+  else
+    fillDevice(deviceGrads_.get(), static_cast<std::size_t>(totalParams_), 0.0f);
+}
 
 float* ParameterArena::state(const std::string& name) {
   requireAllocated("state");
   auto [it, inserted] = states_.try_emplace(name);
   if (inserted) it->second.assign(static_cast<std::size_t>(totalParams_), 0.0f);
-  return it->second.data();
+  if (device_ == Device::kCpu) return it->second.data();
+  auto [dit, created] = deviceStates_.try_emplace(name);
+  if (created) {
+    dit->second = allocateDeviceFloats(static_cast<std::size_t>(totalParams_));
+    copyHostToDevice(dit->second.get(), it->second.data(), it->second.size() * sizeof(float));
+  }
+  return dit->second.get();
+}
+
+void ParameterArena::moveTo(Device device) {
+  requireAllocated("moveTo");
+  if (device == device_) return;
+  if (device == Device::kCpu) {
+    syncToHost();
+    deviceValues_.reset();
+    deviceGrads_.reset();
+    deviceBuffers_.reset();
+    deviceStates_.clear();
+    device_ = Device::kCpu;
+    return;
+  }
+  const auto n = static_cast<std::size_t>(totalParams_);
+  deviceValues_ = allocateDeviceFloats(n);
+  deviceGrads_ = allocateDeviceFloats(n);
+  deviceBuffers_ = allocateDeviceFloats(buffers_.size());
+  device_ = device;
+  syncFromHost();
+}
+
+void ParameterArena::syncToHost() {
+  if (device_ == Device::kCpu) return;
+  copyDeviceToHost(values_.data(), deviceValues_.get(), values_.size() * sizeof(float));
+  copyDeviceToHost(grads_.data(), deviceGrads_.get(), grads_.size() * sizeof(float));
+  copyDeviceToHost(buffers_.data(), deviceBuffers_.get(), buffers_.size() * sizeof(float));
+  for (auto& [name, host] : states_) {
+    auto it = deviceStates_.find(name);
+    if (it != deviceStates_.end()) copyDeviceToHost(host.data(), it->second.get(), host.size() * sizeof(float));
+  }
+}
+
+void ParameterArena::syncFromHost() {
+  if (device_ == Device::kCpu) return;
+  copyHostToDevice(deviceValues_.get(), values_.data(), values_.size() * sizeof(float));
+  copyHostToDevice(deviceGrads_.get(), grads_.data(), grads_.size() * sizeof(float));
+  copyHostToDevice(deviceBuffers_.get(), buffers_.data(), buffers_.size() * sizeof(float));
+  // States restored on the host (a checkpoint) replace the device copies; a
+  // state the host no longer has (states().clear()) is dropped.
+  deviceStates_.clear();
+  for (auto& [name, host] : states_) {
+    auto d = allocateDeviceFloats(host.size());
+    copyHostToDevice(d.get(), host.data(), host.size() * sizeof(float));
+    deviceStates_[name] = std::move(d);
+  }
+}
+
+void requireSameDevice(const Tensor& x, const ParamView& parameter, const char* op) {
+  if (!parameter.defined() || parameter.arena()->device() == x.device()) return;
+  throw std::invalid_argument(std::string(op) + " '" + parameter.info().name + "': input on " + toString(x.device()) +
+                              ", parameters on " + toString(parameter.arena()->device()) +
+                              " (move the arena with moveTo() or the batch with Tensor::to())");
 }
 
 void ParameterArena::requireAllocated(const char* what) const {

@@ -9,10 +9,17 @@
 // Life cycle: modules call addParameter()/addBuffer() while the model is built,
 // then allocate() fixes the layout and initialises values from a seed. Views
 // (ParamView/BufferView) stay valid for the arena's lifetime.
+//
+// Devices: moveTo(Device::kCuda) after allocate() puts the live buffers on the
+// GPU; values(), grads(), state() and the views then return device pointers.
+// The host vectors (valueBuffer(), bufferStorage(), states()) stay as a mirror:
+// syncToHost() refreshes them (checkpoints, weight distances), syncFromHost()
+// uploads them after a restore.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -100,17 +107,27 @@ class ParameterArena {
   bool allocated() const { return allocated_; }
 
   int64_t size() const { return totalParams_; }
-  float* values() { return values_.data(); }
-  float* grads() { return grads_.data(); }
-  const float* values() const { return values_.data(); }
-  const float* grads() const { return grads_.data(); }
+  // The live buffers: device pointers once moveTo(Device::kCuda) ran.
+  float* values() { return device_ == Device::kCpu ? values_.data() : deviceValues_.get(); }
+  float* grads() { return device_ == Device::kCpu ? grads_.data() : deviceGrads_.get(); }
+  const float* values() const { return device_ == Device::kCpu ? values_.data() : deviceValues_.get(); }
+  const float* grads() const { return device_ == Device::kCpu ? grads_.data() : deviceGrads_.get(); }
+  float* bufferData() { return device_ == Device::kCpu ? buffers_.data() : deviceBuffers_.get(); }
+
+  // See the file comment. moveTo is a no-op for the current device; moving back
+  // to the cpu first syncs the host mirror.
+  void moveTo(Device device);
+  Device device() const { return device_; }
+  void syncToHost();
+  void syncFromHost();
   AlignedFloats& valueBuffer() { return values_; }
   AlignedFloats& gradBuffer() { return grads_; }
   AlignedFloats& bufferStorage() { return buffers_; }
   const AlignedFloats& bufferStorage() const { return buffers_; }
   void zeroGrad();
 
-  // Optimizer state of the parameter layout, zero-initialised on first request.
+  // Optimizer state of the parameter layout, zero-initialised on first request;
+  // live (device) storage on cuda, with a host mirror in states().
   float* state(const std::string& name);
   const std::map<std::string, AlignedFloats>& states() const { return states_; }
   std::map<std::string, AlignedFloats>& states() { return states_; }
@@ -136,6 +153,13 @@ class ParameterArena {
   bool allocated_ = false;
   AlignedFloats values_, grads_, buffers_;
   std::map<std::string, AlignedFloats> states_;
+  Device device_ = Device::kCpu;
+  std::shared_ptr<float> deviceValues_, deviceGrads_, deviceBuffers_;
+  std::map<std::string, std::shared_ptr<float>> deviceStates_;
 };
+
+// Throws std::invalid_argument naming `op` and the parameter when `x` and the
+// parameter's arena live on different devices (a model not moved, a batch not copied).
+void requireSameDevice(const Tensor& x, const ParamView& parameter, const char* op);
 
 }  // namespace gaplab

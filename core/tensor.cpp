@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "core/allocator.h"
+#include "core/device_memory.h"
 
 namespace gaplab {
 
@@ -30,31 +31,33 @@ int64_t shapeNumel(const Shape& shape) {
 }
 
 Tensor Tensor::empty(const Shape& shape, Device device) {
-  if (device != Device::kCpu)
-    throw std::invalid_argument("Tensor::empty: only the cpu device is built into this binary");
   Tensor t;
   t.shape_ = shape;
   t.numel_ = shapeNumel(shape);
-  t.storage_ = allocateHostFloats(static_cast<std::size_t>(t.numel_));
+  t.storage_ = device == Device::kCpu ? allocateHostFloats(static_cast<std::size_t>(t.numel_))
+                                      : allocateDeviceFloats(static_cast<std::size_t>(t.numel_));
   t.data_ = t.storage_.get();
   t.device_ = device;
   return t;
 }
 
-Tensor Tensor::zeros(const Shape& shape) { return full(shape, 0.0f); }
+Tensor Tensor::zeros(const Shape& shape, Device device) { return full(shape, 0.0f, device); }
 
-Tensor Tensor::full(const Shape& shape, float value) {
-  Tensor t = empty(shape);
+Tensor Tensor::full(const Shape& shape, float value, Device device) {
+  Tensor t = empty(shape, device);
   t.fill(value);
   return t;
 }
 
-Tensor Tensor::fromVector(const Shape& shape, const std::vector<float>& values) {
-  Tensor t = empty(shape);
-  if (static_cast<int64_t>(values.size()) != t.numel_)
+Tensor Tensor::fromVector(const Shape& shape, const std::vector<float>& values, Device device) {
+  if (shapeNumel(shape) != static_cast<int64_t>(values.size()))
     throw std::invalid_argument("Tensor::fromVector: " + std::to_string(values.size()) +
                                 " values for shape " + shapeToString(shape));
-  std::copy(values.begin(), values.end(), t.data_);
+  Tensor t = empty(shape, device);
+  if (device == Device::kCpu)
+    std::copy(values.begin(), values.end(), t.data_);
+  else
+    copyHostToDevice(t.data_, values.data(), values.size() * sizeof(float));
   return t;
 }
 
@@ -84,34 +87,76 @@ Tensor Tensor::reshape(const Shape& shape) const {
   return t;
 }
 
-Tensor Tensor::clone() const {
-  Tensor t = empty(shape_, device_);
-  if (numel_) std::memcpy(t.data_, data_, static_cast<std::size_t>(numel_) * sizeof(float));
+Tensor Tensor::clone() const { return to(device_); }
+
+Tensor Tensor::to(Device device) const {
+  Tensor t = empty(shape_, device);
+  t.copyFrom(*this);
   return t;
 }
 
-void Tensor::fill(float value) { std::fill(data_, data_ + numel_, value); }
+void Tensor::fill(float value) {
+  if (device_ == Device::kCpu)
+    std::fill(data_, data_ + numel_, value);
+  else
+    fillDevice(data_, static_cast<std::size_t>(numel_), value);
+}
 
 void Tensor::copyFrom(const Tensor& other) {
   if (other.numel_ != numel_)
     throw std::invalid_argument("Tensor::copyFrom: " + shapeToString(other.shape_) + " into " +
                                 shapeToString(shape_));
-  if (numel_) std::memcpy(data_, other.data_, static_cast<std::size_t>(numel_) * sizeof(float));
+  if (numel_ == 0) return;
+  const std::size_t bytes = static_cast<std::size_t>(numel_) * sizeof(float);
+  if (device_ == Device::kCpu && other.device_ == Device::kCpu)
+    std::memcpy(data_, other.data_, bytes);
+  else if (device_ == Device::kCpu)
+    copyDeviceToHost(data_, other.data_, bytes);
+  else if (other.device_ == Device::kCpu)
+    copyHostToDevice(data_, other.data_, bytes);
+  else
+    copyDeviceToDevice(data_, other.data_, bytes);
 }
 
-std::vector<float> Tensor::toVector() const { return std::vector<float>(data_, data_ + numel_); }
+std::vector<float> Tensor::toVector() const {
+  if (device_ == Device::kCpu) return std::vector<float>(data_, data_ + numel_);
+  std::vector<float> out(static_cast<std::size_t>(numel_));
+  copyDeviceToHost(out.data(), data_, out.size() * sizeof(float));
+  return out;
+}
 
 float Tensor::item() const {
   if (numel_ != 1) throw std::invalid_argument("Tensor::item: tensor of shape " + shapeToString(shape_));
-  return data_[0];
+  if (device_ == Device::kCpu) return data_[0];
+  float v = 0.0f;
+  copyDeviceToHost(&v, data_, sizeof(float));
+  return v;
+}
+
+void Tensor::requireHost(const char* what) const {
+  if (device_ != Device::kCpu)
+    throw std::logic_error(std::string("Tensor::") + what + ": a host (Eigen) view of a cuda tensor of shape " +
+                           shapeToString(shape_) + "; copy it with to(Device::kCpu) first");
+}
+
+VectorMap Tensor::vector() {
+  requireHost("vector");
+  return VectorMap(data_, numel_);
+}
+
+ConstVectorMap Tensor::vector() const {
+  requireHost("vector");
+  return ConstVectorMap(data_, numel_);
 }
 
 MatrixMap Tensor::matrix() {
+  requireHost("matrix");
   const int64_t rows = rank() == 0 ? 1 : shape_[0];
   return MatrixMap(data_, rows, rows ? numel_ / rows : 0);
 }
 
 ConstMatrixMap Tensor::matrix() const {
+  requireHost("matrix");
   const int64_t rows = rank() == 0 ? 1 : shape_[0];
   return ConstMatrixMap(data_, rows, rows ? numel_ / rows : 0);
 }

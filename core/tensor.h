@@ -8,6 +8,11 @@
 // into a ParameterArena (Tensor::borrow) share the arena's storage and keep
 // nothing alive: the arena must outlive them. Storage comes from the caching
 // allocator (core/allocator.h), so per-step activations do not page-fault.
+//
+// Devices: a cuda tensor's data() is a device pointer from the caching device
+// allocator (core/device_memory.h). fill, clone, copyFrom (across devices too),
+// toVector and item work on either device; matrix()/vector() are host-only and
+// throw std::logic_error on a cuda tensor. `to(device)` copies between devices.
 #pragma once
 
 #include <cstdint>
@@ -40,9 +45,9 @@ class Tensor {
 
   // Uninitialised storage of `shape` (contents are whatever the allocator had).
   static Tensor empty(const Shape& shape, Device device = Device::kCpu);
-  static Tensor zeros(const Shape& shape);
-  static Tensor full(const Shape& shape, float value);
-  static Tensor fromVector(const Shape& shape, const std::vector<float>& values);
+  static Tensor zeros(const Shape& shape, Device device = Device::kCpu);
+  static Tensor full(const Shape& shape, float value, Device device = Device::kCpu);
+  static Tensor fromVector(const Shape& shape, const std::vector<float>& values, Device device = Device::kCpu);
   // A non-owning view of `data` (e.g. a parameter inside the arena).
   static Tensor borrow(float* data, const Shape& shape, Device device = Device::kCpu);
 
@@ -59,16 +64,18 @@ class Tensor {
   // Same storage, new shape with the same number of elements.
   Tensor reshape(const Shape& shape) const;
   Tensor clone() const;
+  // A copy on `device` (a copy even when already there).
+  Tensor to(Device device) const;
   void fill(float value);
-  void copyFrom(const Tensor& other);  // shapes must match in numel
+  void copyFrom(const Tensor& other);  // numel must match; devices may differ
   std::vector<float> toVector() const;
   float item() const;  // the single element of a 1-element tensor
 
   // Row-major matrix views: rows = dim(0), cols = numel / rows.
   MatrixMap matrix();
   ConstMatrixMap matrix() const;
-  VectorMap vector() { return VectorMap(data_, numel_); }
-  ConstVectorMap vector() const { return ConstVectorMap(data_, numel_); }
+  VectorMap vector();
+  ConstVectorMap vector() const;
 
  private:
   std::shared_ptr<float> storage_;  // null for borrowed views
@@ -76,6 +83,7 @@ class Tensor {
   Shape shape_;
   int64_t numel_ = 0;
   Device device_ = Device::kCpu;
+  void requireHost(const char* what) const;
 };
 
 // Throws std::invalid_argument naming `what` when the tensor's shape differs.

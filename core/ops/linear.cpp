@@ -7,6 +7,9 @@
 #include "core/ops/activation_math.h"
 #include "core/ops/gemm.h"
 #include "core/ops/parallel.h"
+#if GAPLAB_HAVE_CUDA
+#include "core/cuda/ops/linear_cuda.h"
+#endif
 
 namespace gaplab {
 namespace {
@@ -70,6 +73,10 @@ Variable linear(Tape& tape, const Variable& x, const ParamView& weight, const Pa
   if (xv.rank() < 1 || xv.dim(-1) != in)
     throw std::invalid_argument("linear '" + weight.info().name + "': input " + shapeToString(xv.shape()) +
                                 " does not end in " + std::to_string(in));
+  requireSameDevice(xv, weight, "linear");
+#if GAPLAB_HAVE_CUDA
+  if (xv.device() == Device::kCuda) return cuda::linear(tape, x, weight, bias, activation);
+#endif
   const int64_t rows = xv.numel() / in;
   Shape yShape = xv.shape();
   yShape.back() = out;

@@ -1,5 +1,6 @@
 // tests/core/tensor_test.cpp — Tensor factories, handle/deep-copy semantics, shapes, views and their errors.
 #include "core/tensor.h"
+#include "core/device_memory.h"
 
 #include <gtest/gtest.h>
 
@@ -41,9 +42,17 @@ TEST(Tensor, EmptyHasShapeNumelAndCpuDevice) {
   EXPECT_EQ(t.dtype(), DType::kF32);
 }
 
-TEST(Tensor, EmptyOnCudaThrowsInACpuOnlyBuild) {
-  std::string message = messageOf<std::invalid_argument>([] { Tensor::empty({2}, Device::kCuda); });
-  EXPECT_TRUE(contains(message, "cpu")) << message;
+TEST(Tensor, EmptyOnCudaWithoutAGpuThrowsWithTheReason) {
+  if (cudaAvailable()) GTEST_SKIP() << "a GPU is visible: tests/core/cuda covers device tensors";
+  std::string message = messageOf<std::runtime_error>([] { Tensor::empty({2}, Device::kCuda); });
+  EXPECT_TRUE(contains(message, cudaUnavailableReason())) << message;
+}
+
+TEST(Tensor, HostViewsOfACudaTensorAreRefused) {
+  if (!cudaAvailable()) GTEST_SKIP() << cudaUnavailableReason();
+  Tensor t = Tensor::zeros({2, 3}, Device::kCuda);
+  std::string message = messageOf<std::logic_error>([&] { t.matrix(); });
+  EXPECT_TRUE(contains(message, "to(Device::kCpu)")) << message;
 }
 
 TEST(Tensor, NegativeDimensionThrowsNamingTheShape) {
