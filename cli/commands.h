@@ -28,6 +28,7 @@ int workloadsCommand();
 
 struct BenchOptions {
   std::string device = "cpu";
+  std::string precision;  // cuda: fp32, tf32 (the default, as the PyTorch reference) or bf16
   int threads = 2;
   std::vector<std::string> cases;
   // --allreduce: the all-reduce benchmark instead of the training cases (under mpirun, >= 2 ranks).

@@ -9,6 +9,7 @@
 #include "cli/exit_codes.h"
 #include "cli/summary_printer.h"
 #include "sweeps/result_store.h"
+#include "core/device_memory.h"
 #include "workloads/reference_benchmark.h"
 #include "workloads/workload_registry.h"
 
@@ -39,12 +40,26 @@ int workloadsCommand() {
 int benchCommand(const BenchOptions& options) {
   BenchmarkOptions b;
   b.device = options.device;
+  b.precision = options.precision;
   b.threads = options.threads;
   b.cases = options.cases;
-  runReferenceBenchmarks(b, [](const BenchmarkLine& line) {
-    std::printf("%s %.0f %s\n", line.name.c_str(), line.value, line.unit.c_str());
-    std::fflush(stdout);
-  });
+  if (b.device == "cuda") {  // the PyTorch reference's GPU protocol
+    b.warmupSteps = 5;
+    b.timedSteps = 30;
+  }
+  try {
+    runReferenceBenchmarks(b, [](const BenchmarkLine& line) {
+      std::printf(line.value >= 100.0 ? "%s %.0f %s\n" : "%s %.2f %s\n", line.name.c_str(), line.value,
+                  line.unit.c_str());
+      std::fflush(stdout);
+    });
+  } catch (const DeviceOutOfMemory& e) {
+    std::fprintf(stderr, "gaplab bench: %s\n", e.what());
+    return kExitInternal;
+  } catch (const std::runtime_error& e) {  // e.g. --device cuda without a usable GPU
+    std::fprintf(stderr, "gaplab bench: %s\n", e.what());
+    return kExitUsage;
+  }
   return kExitOk;
 }
 

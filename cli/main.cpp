@@ -63,6 +63,9 @@ int main(int argc, char** argv) {
   BenchOptions bench;
   CLI::App* benchCmd = app.add_subcommand("bench", "Run the reference benchmarks; prints '<case> <value> <unit>'");
   benchCmd->add_option("--device", bench.device, "cpu or cuda")->check(CLI::IsMember({"cpu", "cuda"}));
+  benchCmd->add_option("--precision", bench.precision,
+                       "cuda: fp32, tf32 (default, as the PyTorch reference) or bf16 (autocast)")
+      ->check(CLI::IsMember({"fp32", "tf32", "bf16"}));
   benchCmd->add_option("--threads", bench.threads, "CPU threads")->check(CLI::Range(1, 256));
   benchCmd->add_option("--case", bench.cases, "Only these cases (repeatable)");
   benchCmd->add_flag("--allreduce", bench.allreduce,

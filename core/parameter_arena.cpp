@@ -113,6 +113,13 @@ void ParameterArena::syncToHost() {
   }
 }
 
+std::vector<float> ParameterArena::hostValues() const {
+  if (device_ == Device::kCpu) return std::vector<float>(values_.begin(), values_.end());
+  std::vector<float> out(values_.size());
+  copyDeviceToHost(out.data(), deviceValues_.get(), out.size() * sizeof(float));
+  return out;
+}
+
 void ParameterArena::syncFromHost() {
   if (device_ == Device::kCpu) return;
   copyHostToDevice(deviceValues_.get(), values_.data(), values_.size() * sizeof(float));

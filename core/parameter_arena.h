@@ -120,6 +120,8 @@ class ParameterArena {
   Device device() const { return device_; }
   void syncToHost();
   void syncFromHost();
+  // A copy of the current parameter values on the host (from the device when there).
+  std::vector<float> hostValues() const;
   AlignedFloats& valueBuffer() { return values_; }
   AlignedFloats& gradBuffer() { return grads_; }
   AlignedFloats& bufferStorage() { return buffers_; }

@@ -22,9 +22,14 @@ std::string ClassificationWorkload::describeData() const {
 
 Variable ClassificationWorkload::trainForward(Tape& tape, int64_t step) {
   Batch batch = loader_.nextTrainingBatch();
-  Variable x(batch.inputs, RequiresGrad::kNo);
+  Variable x(device_ == Device::kCpu ? batch.inputs : batch.inputs.to(device_), RequiresGrad::kNo);
   Variable logits = model_->forward(tape, x, ForwardContext{NormMode::kTrain, seed_, step});
   return softmaxCrossEntropy(tape, logits, batch.labels, labelSmoothing_);
+}
+
+void ClassificationWorkload::useDevice(Device device) {
+  arena_->moveTo(device);
+  device_ = device;
 }
 
 void ClassificationWorkload::seekTrainingData(int64_t step) {
@@ -39,7 +44,7 @@ EvalResult ClassificationWorkload::evaluate(EvalSplit split) {
   CrossEntropyStats stats;
   Tape tape(TapeMode::kInference);
   loader.forEachBatch([&](const Batch& batch) {
-    Variable x(batch.inputs, RequiresGrad::kNo);
+    Variable x(device_ == Device::kCpu ? batch.inputs : batch.inputs.to(device_), RequiresGrad::kNo);
     Variable logits = model_->forward(tape, x, ForwardContext{NormMode::kEval, seed_, 0});
     softmaxCrossEntropy(tape, logits, batch.labels, 0.0f, &stats);
   });

@@ -37,6 +37,7 @@ class ClassificationWorkload final : public Workload {
   double epochsDone() const override { return loader_.epochProgress(); }
   int64_t examplesPerStep() const override { return loader_.globalBatchSize(); }
   void seekTrainingData(int64_t step) override;
+  void useDevice(Device device) override;
 
  private:
   static constexpr int64_t kEvalBatch = 256;  // bounds im2col memory in convnets
@@ -46,6 +47,7 @@ class ClassificationWorkload final : public Workload {
   BatchLoader loader_;
   uint64_t seed_;
   float labelSmoothing_;
+  Device device_ = Device::kCpu;  // where the model lives; batches are copied there
 };
 
 }  // namespace gaplab

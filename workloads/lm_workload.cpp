@@ -109,7 +109,8 @@ std::string LmWorkload::generate(const std::string& prompt, int64_t maxNewBytes)
     std::vector<int32_t> window(tokens.begin() + start, tokens.end());
     const int64_t length = static_cast<int64_t>(window.size());
     GptModel::Output o = model_->forward(tape, window, 1, length, ForwardContext{NormMode::kEval, seed_, 0});
-    const float* last = o.logits.value().data() + (length - 1) * vocab;
+    const Tensor logits = o.logits.value().device() == Device::kCpu ? o.logits.value() : o.logits.value().to(Device::kCpu);
+    const float* last = logits.data() + (length - 1) * vocab;
     int32_t best = 0;
     for (int32_t v = 1; v < vocab; ++v)
       if (last[v] > last[best]) best = v;

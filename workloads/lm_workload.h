@@ -57,6 +57,9 @@ class LmWorkload final : public Workload {
   int64_t examplesPerStep() const override { return loader_.tokensPerStep(); }
   int64_t stepBudget() const override { return data_.tokenBudget > 0 ? loader_.maxSteps() : 0; }
   void seekTrainingData(int64_t step) override { loader_.seek(step); }
+  // The model follows its arena: token ids stay on the host and the embedding
+  // op gathers on the arena's device.
+  void useDevice(Device device) override { arena_->moveTo(device); }
   double unigramEntropyBits() const { return data_.unigramEntropyBits; }
 
   // Greedy continuation of `prompt` by up to `maxNewBytes` bytes (inference mode).

@@ -17,13 +17,19 @@ struct BenchmarkLine {
 
 struct BenchmarkOptions {
   std::string device = "cpu";
+  // cuda only: fp32, tf32 or bf16; empty = tf32, what the PyTorch reference
+  // uses on the GPU (torch.backends.cuda.matmul.allow_tf32 = True).
+  std::string precision;
   int threads = 2;
-  int warmupSteps = 3;
-  int timedSteps = 10;
+  int warmupSteps = 3;   // the PyTorch reference: 3 on cpu, 5 on cuda
+  int timedSteps = 10;   // the PyTorch reference: 10 on cpu, 30 on cuda
   std::vector<std::string> cases;  // empty: every case of the device
 };
 
-// Runs each case and calls `report` as soon as its line is ready.
+// Runs each case and calls `report` as soon as its line is ready. On cuda, the
+// lm case is followed by `lm_mfu <percent> %`: achieved training FLOP/s
+// (countGptParameters().flopsPerToken x tokens/s) over the device's dense peak
+// at the precision used (H100 SXM figures unless the device name says PCIe).
 // Throws std::invalid_argument for an unknown device or case.
 void runReferenceBenchmarks(const BenchmarkOptions& options, const std::function<void(const BenchmarkLine&)>& report);
 

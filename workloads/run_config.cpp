@@ -29,6 +29,14 @@ RunConfig parseRunConfig(ConfigDocument& doc) {
   rc.workload = root.getChoice("workload", "", WorkloadRegistry::instance().names());
   rc.seed = static_cast<uint64_t>(root.getInt("seed", 0, Range::atLeast(0)));
   rc.threads = static_cast<int>(root.getInt("threads", 2, Range::between(1, 256)));
+  rc.device = root.getChoice("device", "cpu", {"cpu", "cuda"}) == "cuda" ? Device::kCuda : Device::kCpu;
+  const std::string precision = root.getChoice("precision", "fp32", {"fp32", "tf32", "bf16"});
+  rc.precision = precision == "tf32"   ? ComputePrecision::kTf32
+                 : precision == "bf16" ? ComputePrecision::kBf16
+                                       : ComputePrecision::kFp32;
+  if (rc.precision != ComputePrecision::kFp32 && rc.device == Device::kCpu)
+    root.fail("precision", "'" + precision + "' with device: cpu",
+              "fp32 on the cpu (tf32 and bf16 are GPU tensor-core modes; set device: cuda)");
 
   ConfigSection t = root.section("training");
   TrainingConfig& tc = rc.training;

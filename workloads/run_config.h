@@ -10,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "core/compute_precision.h"
 #include "core/config/config_node.h"
+#include "core/tensor.h"
 #include "workloads/trial_result.h"
 
 namespace gaplab {
@@ -66,6 +68,11 @@ struct RunConfig {
   std::string workload;
   uint64_t seed = 0;
   int threads = 2;
+  // `device: cpu|cuda` and `precision: fp32|tf32|bf16` (tf32/bf16: cuda only).
+  // Read with defaults that are not written into the resolved YAML, so runs that
+  // do not set them keep their trial ids.
+  Device device = Device::kCpu;
+  ComputePrecision precision = ComputePrecision::kFp32;
   TrainingConfig training;
   OptimizerConfig optimizer;
   ScheduleConfig schedule;

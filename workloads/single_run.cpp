@@ -4,14 +4,43 @@
 #include <omp.h>
 
 #include <chrono>
+#include <cstdlib>
 
 #include <Eigen/Core>
 
 #include "core/allocator.h"
+#include "core/device_memory.h"
 #include "workloads/optimizer_factory.h"
 #include "workloads/workload_registry.h"
 
 namespace gaplab {
+
+namespace {
+
+// This process's rank among the processes of its node, from the launcher's
+// environment (Open MPI, Slurm, MPICH); 0 when launched alone.
+int localRankFromEnvironment() {
+  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID", "MPI_LOCALRANKID"})
+    if (const char* v = std::getenv(name)) return std::atoi(v);
+  return 0;
+}
+
+// device: cuda — the GPU of this process (local rank modulo the visible GPUs, so
+// ranks sharing a node spread over its GPUs and several trials may share one),
+// the precision of its matrix products, then the model moves there.
+void placeOnDevice(PreparedRun& run, Workload& workload) {
+  setComputePrecision(run.config.precision);
+  if (run.config.device == Device::kCpu) return;
+  requireCuda(run.document.root().where("device") + ": cuda");
+  selectCudaDevice(localRankFromEnvironment() % cudaDeviceCount());
+  try {
+    workload.useDevice(run.config.device);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(run.document.root().where("device") + ": workload " + run.config.workload + ": " + e.what());
+  }
+}
+
+}  // namespace
 
 void setComputeThreads(int threads) {
   omp_set_num_threads(threads);
@@ -54,6 +83,7 @@ TrialResult executeRun(PreparedRun& run, Communicator& comm, ProgressSink* progr
   WorkloadContext ctx{run.config, run.document.root(), comm, [&run] { run.document.checkUnknownKeys(); }};
   std::unique_ptr<Workload> workload = entry.factory(ctx);
   run.document.checkUnknownKeys();  // again, for a factory that read keys after keysRead()
+  placeOnDevice(run, *workload);
   if (const int64_t budget = workload->stepBudget(); budget > 0) {
     // An exact data budget (data.token_budget) replaces training.max_steps.
     ScheduleConfig& schedule = run.config.schedule;
@@ -74,6 +104,7 @@ TrialResult executeRun(PreparedRun& run, Communicator& comm, ProgressSink* progr
   TrialResult result = trainer.run(setup, stopRequested, checkpoints);
   workload.reset();
   releaseCachedHostMemory();  // the next trial of a sweep may use entirely different shapes
+  if (run.config.device == Device::kCuda) releaseCachedDeviceMemory();  // and other trials may share the GPU
   return result;
 }
 

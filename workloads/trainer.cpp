@@ -10,6 +10,7 @@
 #include <limits>
 #include <memory>
 
+#include "core/device_memory.h"
 #include "core/optim/grad_clip.h"
 #include "distributed/gradient_reducer.h"
 #include "workloads/weight_distance.h"
@@ -207,6 +208,8 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
         }
         if (tc.gradClipNorm > 0.0) clipGradNorm(arena, tc.gradClipNorm);
         optimizer_.step(arena, static_cast<float>(lr));
+        // GPU work is queued asynchronously: the timed region ends when it is done.
+        if (arena.device() != Device::kCpu) synchronizeDevice();
       }
       ++step;
       timed += comm_.allReduceMax(secondsSince(t0));

@@ -167,7 +167,9 @@ HdfFile openChecked(const std::string& path) {
 }  // namespace
 
 void TrialCheckpoint::save(const std::string& path, const CheckpointIdentity& identity, const CheckpointOrigin& origin,
-                           const TrainerState& state, const ParameterArena& arena, Communicator& comm) {
+                           const TrainerState& state, ParameterArena& arena, Communicator& comm) {
+  arena.syncToHost();  // a GPU arena writes its host mirror
+
   // Gather every rank's buffers into rank slots with one sum: each rank fills
   // its own slot and zeros elsewhere, and x + 0 is exact (a -0.0 would come back
   // as +0.0; running statistics never hold -0.0 in practice).
@@ -189,8 +191,8 @@ void TrialCheckpoint::save(const std::string& path, const CheckpointIdentity& id
       HdfFile file = hdfCreateFile(tmp);
       Fnv1a checksum;
       const hsize_t n = static_cast<hsize_t>(arena.size());
-      writeFloats(file.id(), "values", arena.values(), {n}, tmp);
-      checksum.add(arena.values(), sizeof(float) * n);
+      writeFloats(file.id(), "values", arena.valueBuffer().data(), {n}, tmp);
+      checksum.add(arena.valueBuffer().data(), sizeof(float) * n);
       HdfGroup states = hdfCreateGroup(file, "states");
       for (const auto& [name, buffer] : arena.states()) {
         writeFloats(states.id(), name, buffer.data(), {n}, tmp);
@@ -305,11 +307,13 @@ TrainerState TrialCheckpoint::load(const std::string& path, const CheckpointIden
     state.initialValues = std::move(initialValues);
 
     // Everything checked: only now touch the arena.
-    std::memcpy(arena.values(), values.data(), sizeof(float) * values.size());
-    for (auto& [name, data] : states) std::memcpy(arena.state(name), data.data(), sizeof(float) * data.size());
+    // Into the host buffers (the mirror of a GPU arena), then up to the device.
+    std::memcpy(arena.valueBuffer().data(), values.data(), sizeof(float) * values.size());
+    for (auto& [name, data] : states) arena.states()[name].assign(data.begin(), data.end());
     if (nb > 0)
       std::memcpy(arena.bufferStorage().data(), allBuffers.data() + static_cast<std::size_t>(nb) * rank,
                   sizeof(float) * static_cast<std::size_t>(nb));
+    arena.syncFromHost();
     return state;
   } catch (const CheckpointError&) {
     throw;
@@ -323,6 +327,7 @@ void TrialCheckpoint::loadWeights(const std::string& path, ParameterArena& arena
   // optimizer state is dropped so the new run's optimizer starts from zero.
   load(path, peek(path).identity, 0, arena);
   arena.states().clear();
+  arena.syncFromHost();  // a GPU arena drops its device copies of the states too
 }
 
 void TrialCheckpoint::removeStaleTemporaries(const std::string& path) {

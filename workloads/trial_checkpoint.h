@@ -96,7 +96,7 @@ class TrialCheckpoint {
   // are identical on every rank after the averaged update, so rank 0's are stored.
   // When rank 0 cannot write, every rank throws (rank 0 with the reason).
   static void save(const std::string& path, const CheckpointIdentity& identity, const CheckpointOrigin& origin,
-                   const TrainerState& state, const ParameterArena& arena, Communicator& comm);
+                   const TrainerState& state, ParameterArena& arena, Communicator& comm);
 
   // Every rank reads `path` and restores the arena (rank `rank`'s buffers) and
   // returns the trainer state (with initialValues when the checkpoint holds

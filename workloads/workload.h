@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 
 #include "core/autograd/tape.h"
@@ -48,6 +49,13 @@ class Workload {
   // shard of it). Batches are a pure function of (seed, step, rank), so this is
   // the whole data state a checkpoint needs.
   virtual void seekTrainingData(int64_t step) = 0;
+  // Moves the model (its arena) to `device` and makes every later batch go there
+  // (`device: cuda`). Called once, after construction and before training. The
+  // default refuses anything but the cpu, naming the workload.
+  virtual void useDevice(Device device) {
+    if (device != Device::kCpu)
+      throw std::invalid_argument("this workload runs on the cpu only (device: " + toString(device) + " refused)");
+  }
 };
 
 }  // namespace gaplab

@@ -2,17 +2,16 @@
 // thread, created on first use and bound to the compute stream.
 #include "core/cuda/device_gemm.h"
 
-#include <atomic>
 #include <stdexcept>
 #include <string>
 
 #include "core/cuda/cuda_check.h"
+#include "core/cuda/kernels/convert_kernels.h"
 #include "core/cuda/stream.h"
+#include "core/device_memory.h"
 
 namespace gaplab::cuda {
 namespace {
-
-std::atomic<MatmulPrecision> gPrecision{MatmulPrecision::kFp32};
 
 class CublasHandle {
  public:
@@ -25,19 +24,20 @@ class CublasHandle {
   }
   CublasHandle(const CublasHandle&) = delete;
   CublasHandle& operator=(const CublasHandle&) = delete;
+  // The handle with the math mode of the current precision (TF32 tensor cores or
+  // the default, which uses tensor cores for the bf16 GemmEx calls).
   cublasHandle_t get() {
-    const MatmulPrecision p = gPrecision.load();
-    if (p != mode_) {
-      GAPLAB_CUBLAS_CHECK(
-          cublasSetMathMode(handle_, p == MatmulPrecision::kTf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
-      mode_ = p;
+    const bool tf32 = computePrecision() == ComputePrecision::kTf32;
+    if (tf32 != tf32_) {
+      GAPLAB_CUBLAS_CHECK(cublasSetMathMode(handle_, tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
+      tf32_ = tf32;
     }
     return handle_;
   }
 
  private:
   cublasHandle_t handle_ = nullptr;
-  MatmulPrecision mode_ = MatmulPrecision::kFp32;
+  bool tf32_ = false;
 };
 
 cublasHandle_t handle() {
@@ -48,23 +48,35 @@ cublasHandle_t handle() {
 cublasOperation_t op(Transpose t) { return t == Transpose::kYes ? CUBLAS_OP_T : CUBLAS_OP_N; }
 
 int asInt(int64_t v, const char* what) {
-  if (v < 0 || v > INT32_MAX) throw std::invalid_argument(std::string("deviceGemm: ") + what + " = " +
-                                                          std::to_string(v) + " does not fit cuBLAS's int");
+  if (v < 0 || v > INT32_MAX)
+    throw std::invalid_argument(std::string("deviceGemm: ") + what + " = " + std::to_string(v) +
+                                " does not fit cuBLAS's int");
   return static_cast<int>(v);
+}
+
+// A bf16 copy of a (possibly strided, batched) operand: every element from the
+// first to the last one the product reads, padding included.
+struct Bf16Operand {
+  std::shared_ptr<void> storage;
+  const void* data() const { return storage.get(); }
+};
+
+Bf16Operand toBf16(const float* src, Transpose t, int64_t rows, int64_t cols, int64_t ld, int64_t stride,
+                   int64_t batches) {
+  // Stored rows: rows of op(X) when not transposed, its columns otherwise.
+  const int64_t storedRows = t == Transpose::kNo ? rows : cols;
+  const int64_t extent = stride * (batches - 1) + storedRows * ld;
+  Bf16Operand out{allocateDeviceBytes(static_cast<std::size_t>(extent) * 2)};
+  launchFloatToBf16(src, out.storage.get(), extent);
+  return out;
 }
 
 }  // namespace
 
-void setDeviceMatmulPrecision(MatmulPrecision precision) { gPrecision.store(precision); }
-MatmulPrecision deviceMatmulPrecision() { return gPrecision.load(); }
-
 void deviceGemm(Transpose ta, Transpose tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
                 const float* b, int64_t ldb, float* c, int64_t ldc, GemmWrite write) {
   if (m == 0 || n == 0) return;
-  const float alpha = 1.0f, beta = write == GemmWrite::kAccumulate ? 1.0f : 0.0f;
-  // Row-major C[m,n] = op(A) op(B)  <=>  column-major C^T[n,m] = op(B)^T op(A)^T.
-  GAPLAB_CUBLAS_CHECK(cublasSgemm(handle(), op(tb), op(ta), asInt(n, "n"), asInt(m, "m"), asInt(k, "k"), &alpha, b,
-                                  asInt(ldb, "ldb"), a, asInt(lda, "lda"), &beta, c, asInt(ldc, "ldc")));
+  deviceGemmStridedBatched(ta, tb, m, n, k, a, lda, 0, b, ldb, 0, c, ldc, 0, 1, write);
 }
 
 void deviceGemmStridedBatched(Transpose ta, Transpose tb, int64_t m, int64_t n, int64_t k, const float* a,
@@ -72,10 +84,25 @@ void deviceGemmStridedBatched(Transpose ta, Transpose tb, int64_t m, int64_t n, 
                               int64_t ldc, int64_t strideC, int64_t batches, GemmWrite write, float alpha) {
   if (m == 0 || n == 0 || batches == 0) return;
   const float beta = write == GemmWrite::kAccumulate ? 1.0f : 0.0f;
-  GAPLAB_CUBLAS_CHECK(cublasSgemmStridedBatched(handle(), op(tb), op(ta), asInt(n, "n"), asInt(m, "m"),
-                                                asInt(k, "k"), &alpha, b, asInt(ldb, "ldb"), strideB, a,
-                                                asInt(lda, "lda"), strideA, &beta, c, asInt(ldc, "ldc"), strideC,
-                                                asInt(batches, "batches")));
+  // Row-major C[m,n] = op(A) op(B)  <=>  column-major C^T[n,m] = op(B)^T op(A)^T.
+  const int cm = asInt(n, "n"), cn = asInt(m, "m"), ck = asInt(k, "k");
+  if (computePrecision() == ComputePrecision::kBf16) {
+    const Bf16Operand a16 = toBf16(a, ta, m, k, lda, strideA, batches);
+    const Bf16Operand b16 = toBf16(b, tb, k, n, ldb, strideB, batches);
+    GAPLAB_CUBLAS_CHECK(cublasGemmStridedBatchedEx(
+        handle(), op(tb), op(ta), cm, cn, ck, &alpha, b16.data(), CUDA_R_16BF, asInt(ldb, "ldb"), strideB,
+        a16.data(), CUDA_R_16BF, asInt(lda, "lda"), strideA, &beta, c, CUDA_R_32F, asInt(ldc, "ldc"), strideC,
+        asInt(batches, "batches"), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+    return;
+  }
+  if (batches == 1) {
+    GAPLAB_CUBLAS_CHECK(cublasSgemm(handle(), op(tb), op(ta), cm, cn, ck, &alpha, b, asInt(ldb, "ldb"), a,
+                                    asInt(lda, "lda"), &beta, c, asInt(ldc, "ldc")));
+    return;
+  }
+  GAPLAB_CUBLAS_CHECK(cublasSgemmStridedBatched(handle(), op(tb), op(ta), cm, cn, ck, &alpha, b, asInt(ldb, "ldb"),
+                                                strideB, a, asInt(lda, "lda"), strideA, &beta, c, asInt(ldc, "ldc"),
+                                                strideC, asInt(batches, "batches")));
 }
 
 }  // namespace gaplab::cuda

@@ -3,20 +3,18 @@
 // Why: same row-major contract as core/ops/gemm.h, so a CUDA op reads like its
 // CPU twin. cuBLAS is column-major; a row-major C = op(A) op(B) is the
 // column-major C^T = op(B)^T op(A)^T, which is what these functions call.
-// The handle is bound to the compute stream. Math mode: fp32 by default, TF32
-// tensor cores when setDeviceMatmulPrecision(kTf32) was called (a run's
-// `precision: tf32`).
+// The handle is bound to the compute stream. Precision follows
+// core/compute_precision.h: fp32; TF32 tensor-core math; or bf16 autocast, where
+// A and B are rounded to bf16 (into scratch buffers from the caching allocator)
+// and multiplied on tensor cores with fp32 accumulation into the fp32 C.
 #pragma once
 
 #include <cstdint>
 
+#include "core/compute_precision.h"
 #include "core/ops/gemm.h"
 
 namespace gaplab::cuda {
-
-enum class MatmulPrecision { kFp32, kTf32 };
-void setDeviceMatmulPrecision(MatmulPrecision precision);
-MatmulPrecision deviceMatmulPrecision();
 
 // C[m, n] (= or +=) op(A)[m, k] * op(B)[k, n], row-major, device pointers.
 void deviceGemm(Transpose ta, Transpose tb, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,

@@ -1,6 +1,8 @@
 // tests/workloads/reference_benchmark_test.cpp — the reference benchmark's case list, argument checks and one short run.
 #include "workloads/reference_benchmark.h"
 
+#include "core/device_memory.h"
+
 #include <gtest/gtest.h>
 
 #include <stdexcept>
@@ -30,10 +32,29 @@ TEST(ReferenceBenchmark, CpuCasesStartWithTheTwoMlpBatchSizes) {
   EXPECT_EQ(cases[1], "mlp_b1024");
 }
 
-TEST(ReferenceBenchmark, CudaIsNotBuiltYetAndSaysSo) {
-  const std::string message = invalidArgumentOf([] { referenceBenchmarkCases("cuda"); });
-  EXPECT_TRUE(contains(message, "CUDA")) << message;
-  EXPECT_TRUE(contains(message, "--device cpu")) << message;
+TEST(ReferenceBenchmark, CudaCasesAreTheGpuSizesOfDesign) {
+  EXPECT_EQ(referenceBenchmarkCases("cuda"), (std::vector<std::string>{"mlp_b128", "mlp_b4096", "lm", "moe8k2"}));
+}
+
+TEST(ReferenceBenchmark, GpuPrecisionOnTheCpuIsRefused) {
+  BenchmarkOptions options;
+  options.precision = "bf16";
+  const std::string message = invalidArgumentOf([&] { runReferenceBenchmarks(options, [](const BenchmarkLine&) {}); });
+  EXPECT_TRUE(contains(message, "--device cuda")) << message;
+}
+
+TEST(ReferenceBenchmark, CudaWithoutAGpuSaysWhy) {
+  if (cudaAvailable()) GTEST_SKIP() << "a GPU is visible";
+  BenchmarkOptions options;
+  options.device = "cuda";
+  options.cases = {"mlp_b128"};
+  try {
+    runReferenceBenchmarks(options, [](const BenchmarkLine&) {});
+    FAIL() << "expected std::runtime_error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_TRUE(contains(e.what(), "bench --device cuda")) << e.what();
+    EXPECT_TRUE(contains(e.what(), cudaUnavailableReason())) << e.what();
+  }
 }
 
 TEST(ReferenceBenchmark, UnknownDeviceThrows) {

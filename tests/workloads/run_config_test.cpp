@@ -58,6 +58,27 @@ TEST(RunConfig, BucketSizeDefaultsTo25MiBAndIsRangeChecked) {
   EXPECT_NE(errorOf("workload: fmnist_mlp\n", {"distributed.bucket_mb=2048"}).find("bucket_mb"), std::string::npos);
 }
 
+TEST(RunConfig, DeviceAndPrecisionDefaultToCpuFp32WithoutEnteringTheTrialId) {
+  ConfigDocument doc = loadRunDocument(writeConfig("dev.yaml", "workload: fmnist_mlp\n"), {});
+  RunConfig rc = parseRunConfig(doc);
+  EXPECT_EQ(rc.device, Device::kCpu);
+  EXPECT_EQ(rc.precision, ComputePrecision::kFp32);
+  EXPECT_EQ(doc.dump().find("device"), std::string::npos) << doc.dump();
+  ConfigDocument gpu = loadRunDocument(writeConfig("dev2.yaml", "workload: fmnist_mlp\ndevice: cuda\nprecision: bf16\n"), {});
+  RunConfig g = parseRunConfig(gpu);
+  EXPECT_EQ(g.device, Device::kCuda);
+  EXPECT_EQ(g.precision, ComputePrecision::kBf16);
+}
+
+TEST(RunConfig, RejectsUnknownDeviceAndGpuPrecisionOnTheCpu) {
+  const std::string device = errorOf("workload: fmnist_mlp\ndevice: tpu\n");
+  EXPECT_NE(device.find("cfg.yaml:2: device"), std::string::npos) << device;
+  EXPECT_NE(device.find("cuda"), std::string::npos) << device;
+  const std::string precision = errorOf("workload: fmnist_mlp\nprecision: tf32\n");
+  EXPECT_NE(precision.find("cfg.yaml:2: precision"), std::string::npos) << precision;
+  EXPECT_NE(precision.find("device: cuda"), std::string::npos) << precision;
+}
+
 TEST(RunConfig, RejectsNonPositiveBatchSize) {
   for (const char* v : {"0", "-5"}) {
     const std::string msg = errorOf(std::string("workload: fmnist_mlp\ntraining:\n  batch_size: ") + v + "\n");
