@@ -15,6 +15,9 @@
 
 #include "core/ops/parallel.h"
 #include "core/ops/reduce_math.h"
+#if GAPLAB_HAVE_CUDA
+#include "core/cuda/ops/attention_cuda.h"
+#endif
 
 namespace gaplab {
 namespace {
@@ -188,6 +191,9 @@ Geometry checkedGeometry(const Variable& qkv, int64_t heads) {
 
 Variable causalSelfAttention(Tape& tape, const Variable& qkv, int64_t heads) {
   const Geometry g = checkedGeometry(qkv, heads);
+#if GAPLAB_HAVE_CUDA
+  if (qkv.value().device() == Device::kCuda) return cuda::causalSelfAttention(tape, qkv, heads);
+#endif
   const bool keep = tape.recording();
   Tensor yv = Tensor::empty({g.batch, g.seq, g.width});
   Tensor probs = keep ? Tensor::empty({g.batch, g.heads, g.seq, g.seq}) : Tensor();

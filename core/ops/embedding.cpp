@@ -9,6 +9,9 @@
 #include <stdexcept>
 
 #include "core/ops/parallel.h"
+#if GAPLAB_HAVE_CUDA
+#include "core/cuda/ops/embedding_cuda.h"
+#endif
 
 namespace gaplab {
 namespace {
@@ -52,6 +55,9 @@ Variable embedding(Tape& tape, const std::vector<int32_t>& ids, const Shape& ids
       throw std::out_of_range("embedding '" + table.info().name + "': id " + std::to_string(ids[t]) +
                               " at position " + std::to_string(t) + " is out of range for V = " +
                               std::to_string(vocab));
+#if GAPLAB_HAVE_CUDA
+  if (table.arena()->device() == Device::kCuda) return cuda::embedding(tape, ids, idsShape, table);
+#endif
 
   Shape yShape = idsShape;
   yShape.push_back(d);

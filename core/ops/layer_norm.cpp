@@ -14,6 +14,9 @@
 
 #include "core/ops/parallel.h"
 #include "core/ops/reduce_math.h"
+#if GAPLAB_HAVE_CUDA
+#include "core/cuda/ops/layer_norm_cuda.h"
+#endif
 
 namespace gaplab {
 namespace {
@@ -107,6 +110,12 @@ Variable normalize(Tape& tape, NormKind kind, const Variable& x, const ParamView
   const int64_t rows = xv.numel() / d;
   checkNormParam(gamma, d, kind, "gamma", xv.shape());
   if (beta.defined()) checkNormParam(beta, d, kind, "beta", xv.shape());
+  requireSameDevice(xv, gamma, normName(kind));
+  requireSameDevice(xv, beta, normName(kind));
+#if GAPLAB_HAVE_CUDA
+  if (xv.device() == Device::kCuda)
+    return kind == NormKind::kLayer ? cuda::layerNorm(tape, x, gamma, beta, eps) : cuda::rmsNorm(tape, x, gamma, eps);
+#endif
 
   const bool keep = tape.recording();
   Tensor yv = Tensor::empty(xv.shape());

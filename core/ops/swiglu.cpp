@@ -12,6 +12,9 @@
 
 #include "core/ops/activation_math.h"
 #include "core/ops/parallel.h"
+#if GAPLAB_HAVE_CUDA
+#include "core/cuda/ops/swiglu_cuda.h"
+#endif
 
 namespace gaplab {
 namespace {
@@ -55,6 +58,9 @@ Variable swiglu(Tape& tape, const Variable& x) {
   if (width % 2 != 0)
     throw std::invalid_argument("swiglu: input " + shapeToString(xv.shape()) + " has an odd last axis " +
                                 std::to_string(width) + ", expected [..., 2H] = [a | b]");
+#if GAPLAB_HAVE_CUDA
+  if (xv.device() == Device::kCuda) return cuda::swiglu(tape, x);
+#endif
   const int64_t h = width / 2;
   const int64_t rows = width == 0 ? 0 : xv.numel() / width;
   Shape yShape = xv.shape();

@@ -1,0 +1,22 @@
+// core/cuda/kernels/embedding_kernels.h — launchers of the embedding op's two
+// kernels: the row gather of forward and the per-row ordered sum of backward.
+// Plain pointers (device memory) and int64_t only; every launch goes on the
+// compute stream.
+#pragma once
+
+#include <cstdint>
+
+namespace gaplab::cuda {
+
+// y[t, :] = table[ids[t], :] for t < count; table is [V, d], y is [count, d].
+void launchEmbeddingGather(const int32_t* ids, const float* table, float* y, int64_t count, int64_t d);
+
+// The backward scatter-add, without atomics. The positions of each used table
+// row come grouped (built on the host from the ids): row rows[u] receives
+// dy[positions[k], :] for k in starts[u] .. starts[u+1], added one after the
+// other in that order (the CPU op's order), so the result is deterministic.
+//   rows: [used]  starts: [used + 1]  positions: [count]  dy: [count, d]  dTable: [V, d] (+=)
+void launchEmbeddingBackward(const int32_t* rows, const int32_t* starts, const int32_t* positions, int64_t used,
+                             const float* dy, float* dTable, int64_t d);
+
+}  // namespace gaplab::cuda
