@@ -2,6 +2,7 @@
 // thread, created on first use and bound to the compute stream.
 #include "core/cuda/device_gemm.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -55,7 +56,8 @@ int asInt(int64_t v, const char* what) {
 }
 
 // A bf16 copy of a (possibly strided, batched) operand: every element from the
-// first to the last one the product reads, padding included.
+// first to the last one the product reads, the gaps between rows included; the
+// copy keeps X's leading dimension and batch stride.
 struct Bf16Operand {
   std::shared_ptr<void> storage;
   const void* data() const { return storage.get(); }
@@ -63,9 +65,12 @@ struct Bf16Operand {
 
 Bf16Operand toBf16(const float* src, Transpose t, int64_t rows, int64_t cols, int64_t ld, int64_t stride,
                    int64_t batches) {
-  // Stored rows: rows of op(X) when not transposed, its columns otherwise.
+  // X is stored [storedRows, storedCols] with leading dimension ld; the last
+  // element read is the last stored row's last column, which may lie before the
+  // end of a full row (a head's columns inside a packed qkv row): never read past it.
   const int64_t storedRows = t == Transpose::kNo ? rows : cols;
-  const int64_t extent = stride * (batches - 1) + storedRows * ld;
+  const int64_t storedCols = t == Transpose::kNo ? cols : rows;
+  const int64_t extent = std::max<int64_t>(1, stride * (batches - 1) + (storedRows - 1) * ld + storedCols);
   Bf16Operand out{allocateDeviceBytes(static_cast<std::size_t>(extent) * 2)};
   launchFloatToBf16(src, out.storage.get(), extent);
   return out;
