@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# scripts/gpu_check.sh — everything the CUDA issue asks to show on a GPU, as one
+# command for the `device` tool's machine (16 cores, one H100/H200, no network):
+#   1. configure and build with the CUDA backend (sm_90) and NCCL;
+#   2. the parity tests, CPU against CUDA, and the GPU training runs (ctest -L gpu);
+#   3. `gaplab run` of fmnist_mlp and lm with device: cuda (targets as on the cpu);
+#   4. `gaplab bench --device cuda` beside the PyTorch reference, same machine, same call.
+# Prepare here with scripts/prepare_device_deps.sh, then call the device tool with
+#   carry: [".device-deps"], command: "bash scripts/gpu_check.sh", timeout_s: 540.
+# Logs and the results file go to $OUT (the tool brings them back).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-/tmp/gaplab-gpu-check}
+mkdir -p "$OUT"
+log() { echo "== $(date +%T) $*" | tee -a "$OUT/summary.txt"; }
+deps=$PWD/.device-deps
+
+log "machine: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1)"
+# Data the workloads read from Debian's paths; CLI11 for the build.
+if [ -d "$deps/data" ]; then
+  [ -d /usr/share/games/fortunes ] || { mkdir -p /usr/share/games && cp -r "$deps/data/fortunes" /usr/share/games/; }
+  [ -d /usr/share/datasets/fashion-mnist ] || { mkdir -p /usr/share/datasets && cp -r "$deps/data/fashion-mnist" /usr/share/datasets/; }
+fi
+prefix=""
+[ -d "$deps/share/cmake/CLI11" ] && prefix="-DCMAKE_PREFIX_PATH=$deps"
+
+log "configure + build"
+cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DGAPLAB_CUDA=ON -DGAPLAB_ARCH=native $prefix \
+  > "$OUT/build.log" 2>&1 && cmake --build build-gpu -j16 >> "$OUT/build.log" 2>&1
+rc=$?
+tail -5 "$OUT/build.log" | tee -a "$OUT/summary.txt"
+[ $rc -eq 0 ] || { log "BUILD FAILED (rc $rc): see build.log"; grep -m20 -E "error" "$OUT/build.log" | tee -a "$OUT/summary.txt"; exit 1; }
+g=build-gpu/cli/gaplab
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+
+log "parity and GPU training tests (ctest -L gpu)"
+(cd build-gpu && timeout 240 ctest -L gpu -j4 --output-on-failure --timeout 120) > "$OUT/ctest_gpu.log" 2>&1
+grep -E "tests passed|tests failed|\(Failed\)|\(Timeout\)|\*\*\*Exception" "$OUT/ctest_gpu.log" | head -40 | tee -a "$OUT/summary.txt"
+
+log "benchmarks: gaplab (tf32, as the reference) and PyTorch on the same GPU"
+timeout 120 $g bench --device cuda 2>&1 | tee -a "$OUT/summary.txt"
+timeout 60 $g bench --device cuda --precision bf16 --case lm --case moe8k2 2>&1 | sed 's/^/bf16 /' | tee -a "$OUT/summary.txt"
+ref=$deps/pytorch_reference.py  # ../shared does not travel to the device machine
+[ -f "$ref" ] || ref=../shared/bench/pytorch_reference.py
+timeout 120 python3 "$ref" --device cuda 2>&1 | tee -a "$OUT/summary.txt"
+
+log "gaplab run with device: cuda (fmnist_mlp, lm)"
+for w in fmnist_mlp lm; do
+  timeout 150 $g run examples/$w.yaml --set device=cuda --out "$OUT/$w.h5" --overwrite > "$OUT/run_$w.log" 2>&1
+  log "$w exit $? (0 = target reached): $(tail -2 "$OUT/run_$w.log" | tr '\n' ' ')"
+  $g summary "$OUT/$w.h5" 2>&1 | tee -a "$OUT/summary.txt"
+done
+log "done"
