@@ -53,6 +53,7 @@ struct LambChunk {
   int32_t param = 0;         // index into arena.params()
   float weightDecay = 0.0f;  // wd for WeightDecay::kApply tensors, 0 otherwise
 };
+static_assert(sizeof(LambChunk) == 24, "the host builds the table the kernels read");
 constexpr int64_t kLambChunk = 4096;
 
 // LAMB pass 1, one thread block per chunk: updates m and v, writes the direction

@@ -132,7 +132,7 @@ TEST(OptimizerCuda, LambMatchesCpuIncludingTrustRatios) {
     for (std::size_t i = 0; i < c.size(); ++i) {
       EXPECT_NEAR(g[i], c[i], 1e-6 * std::fabs(c[i])) << "step " << s << ", tensor " << twin.cpu.param(int(i)).name;
     }
-    EXPECT_EQ(g[4], 1.0) << "the all-zero tensor keeps ratio 1";
+    if (s == 0) EXPECT_EQ(g[4], 1.0) << "the all-zero tensor has ratio 1 (it moves after the first step)";
   }
   twin.expectValuesClose(kAtol, kRtol);
   expectStatesClose(twin);
