@@ -20,8 +20,13 @@
 #include <unsupported/Eigen/SpecialFunctions>
 
 #include "core/ops/activation_math.h"
+#include "core/ops/moe_routing.h"
 #include "core/ops/parallel.h"
 #include "core/ops/reduce_math.h"
+
+#if GAPLAB_HAVE_CUDA
+#include "core/cuda/ops/moe_cuda.h"
+#endif
 
 namespace gaplab {
 namespace {
@@ -124,43 +129,11 @@ Routing route(const Dims& d, const float* x, const float* router, const MoeOptio
     }
   });
 
-  // Capacity, slot by slot and in token order within a slot.
-  std::vector<int64_t> routed(static_cast<std::size_t>(E), 0), kept(static_cast<std::size_t>(E), 0);
-  for (int32_t e : r.expert) ++routed[static_cast<std::size_t>(e)];
-  int64_t capacity = std::numeric_limits<int64_t>::max();
-  if (options.capacityFactor > 0.0f) {
-    // The factor times the assignment count is rounded to float first, so that a
-    // factor like 0.1f times 80 assignments gives exactly 8, not 8.0000001.
-    const float scaled = options.capacityFactor * static_cast<float>(d.assignments());
-    capacity = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(static_cast<double>(scaled) / E)));
-  }
-  std::vector<uint8_t> keep(static_cast<std::size_t>(N * K), 0);
-  for (int64_t s = 0; s < K; ++s)
-    for (int64_t t = 0; t < N; ++t) {
-      const std::size_t a = static_cast<std::size_t>(t * K + s);
-      int64_t& count = kept[static_cast<std::size_t>(r.expert[a])];
-      if (count < capacity) {
-        keep[a] = 1;
-        ++count;
-      }
-    }
-  r.offsets.assign(static_cast<std::size_t>(E + 1), 0);
-  for (int64_t e = 0; e < E; ++e)
-    r.offsets[static_cast<std::size_t>(e + 1)] =
-        r.offsets[static_cast<std::size_t>(e)] + kept[static_cast<std::size_t>(e)];
-  std::vector<int64_t> cursor(r.offsets.begin(), r.offsets.end() - 1);
-  r.rowOf.assign(static_cast<std::size_t>(N * K), -1);
-  r.assignmentOfRow.resize(static_cast<std::size_t>(r.kept()));
-  for (int64_t a = 0; a < N * K; ++a) {
-    if (!keep[static_cast<std::size_t>(a)]) continue;
-    const int64_t row = cursor[static_cast<std::size_t>(r.expert[static_cast<std::size_t>(a)])]++;
-    r.rowOf[static_cast<std::size_t>(a)] = row;
-    r.assignmentOfRow[static_cast<std::size_t>(row)] = a;
-  }
-  r.routedFraction.resize(static_cast<std::size_t>(E));
-  for (int64_t e = 0; e < E; ++e)
-    r.routedFraction[static_cast<std::size_t>(e)] =
-        static_cast<double>(routed[static_cast<std::size_t>(e)]) / static_cast<double>(d.assignments());
+  detail::MoeRows rows = detail::moeAssignRows(r.expert, N, K, E, options.capacityFactor);
+  r.rowOf = std::move(rows.rowOf);
+  r.assignmentOfRow = std::move(rows.assignmentOfRow);
+  r.offsets = std::move(rows.offsets);
+  r.routedFraction = std::move(rows.routedFraction);
   return r;
 }
 
@@ -456,6 +429,10 @@ void MoeStats::merge(const MoeStats& other) {
 MoeOutput moeFeedForward(Tape& tape, const Variable& x, const MoeParams& params, const MoeOptions& options,
                          MoeStats* stats) {
   const Dims d = validate(x, params, options);
+  for (const ParamView* p : {&params.router, &params.w1, &params.w2}) requireSameDevice(x.value(), *p, "moe");
+#if GAPLAB_HAVE_CUDA
+  if (x.value().device() == Device::kCuda) return cuda::moeFeedForward(tape, x, params, options, stats);
+#endif
   const int64_t N = d.tokens, D = d.width, H = d.hidden, E = d.experts, K = d.topK, H1 = d.w1Rows;
   const bool swiglu = options.activation == ExpertActivation::kSwiglu;
   const bool recording = tape.recording();

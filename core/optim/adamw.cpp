@@ -7,6 +7,10 @@
 
 #include "core/optim/adam_moments.h"
 
+#if GAPLAB_HAVE_CUDA
+#include "core/cuda/optim/optimizer_cuda.h"
+#endif
+
 namespace gaplab {
 namespace {
 
@@ -34,6 +38,14 @@ AdamW::AdamW(AdamWOptions options) : options_(options) {
 void AdamW::step(ParameterArena& arena, float learningRate) {
   checkStep(arena, learningRate);
   ++stepCount_;
+#if GAPLAB_HAVE_CUDA
+  if (arena.device() == Device::kCuda) {
+    cuda::decoupledAdamStep(arena, cuda::DeviceAdamVariant::kAdamW,
+                            detail::adamStep(options_.beta1, options_.beta2, options_.eps, learningRate, stepCount_),
+                            options_.weightDecay, learningRate, kFirstMomentState, kSecondMomentState);
+    return;
+  }
+#endif
   detail::decoupledAdamStep(arena, options_.beta1, options_.beta2, options_.eps, options_.weightDecay, learningRate,
                             stepCount_, kFirstMomentState, kSecondMomentState, 12, adamwBlock);
 }

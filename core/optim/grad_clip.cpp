@@ -11,11 +11,18 @@
 
 #include "core/optim/optimizer.h"
 
+#if GAPLAB_HAVE_CUDA
+#include "core/cuda/optim/optimizer_cuda.h"
+#endif
+
 namespace gaplab {
 
 double globalGradNorm(const ParameterArena& arena) {
   const int64_t n = arena.size();
   if (n == 0 || !arena.allocated()) return 0.0;
+#if GAPLAB_HAVE_CUDA
+  if (arena.device() == Device::kCuda) return cuda::globalGradNorm(arena);
+#endif
   const int64_t nBlocks = (n + detail::kBlock - 1) / detail::kBlock;
   std::vector<double> partial(static_cast<std::size_t>(nBlocks));
   const float* g = arena.grads();
@@ -37,6 +44,9 @@ double clipGradNorm(ParameterArena& arena, double maxNorm) {
     os << "clipGradNorm: maxNorm = " << maxNorm << ", expected a finite value > 0";
     throw std::invalid_argument(os.str());
   }
+#if GAPLAB_HAVE_CUDA
+  if (arena.device() == Device::kCuda && arena.size() > 0) return cuda::clipGradNorm(arena, maxNorm);
+#endif
   const double norm = globalGradNorm(arena);
   if (!std::isfinite(norm)) return norm;
   const double coef = maxNorm / (norm + 1e-6);

@@ -21,6 +21,9 @@ double globalGradNorm(const ParameterArena& arena);
 // untouched otherwise. Returns the norm before clipping; a non-finite norm is
 // returned as is and the gradients are left unchanged, so the caller can report
 // divergence. Throws std::invalid_argument unless maxNorm is finite and > 0.
+// On the GPU the norm is reduced and the gradients scaled on the device; only
+// the returned norm is copied to the host (one 8-byte copy, which waits for the
+// queued work).
 double clipGradNorm(ParameterArena& arena, double maxNorm);
 
 }  // namespace gaplab

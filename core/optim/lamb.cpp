@@ -13,7 +13,12 @@
 
 #include <Eigen/Core>
 
+#include "core/device_memory.h"
 #include "core/optim/adam_moments.h"
+
+#if GAPLAB_HAVE_CUDA
+#include "core/cuda/optim/optimizer_cuda.h"
+#endif
 
 namespace gaplab {
 namespace {
@@ -75,11 +80,27 @@ Lamb::Lamb(LambOptions options) : options_(options) {
   detail::checkAdamOptions("lamb", options_.beta1, options_.beta2, options_.eps, options_.weightDecay);
 }
 
+const std::vector<double>& Lamb::lastTrustRatios() const {
+  if (deviceTrustRatios_) {
+    copyDeviceToHost(trustRatios_.data(), deviceTrustRatios_.get(), trustRatios_.size() * sizeof(double));
+    deviceTrustRatios_.reset();
+  }
+  return trustRatios_;
+}
+
 void Lamb::step(ParameterArena& arena, float learningRate) {
   checkStep(arena, learningRate);
   ++stepCount_;
   const detail::AdamStep s =
       detail::adamStep(options_.beta1, options_.beta2, options_.eps, learningRate, stepCount_);
+#if GAPLAB_HAVE_CUDA
+  if (arena.device() == Device::kCuda) {
+    deviceTrustRatios_ = cuda::lambStep(arena, options_, s, learningRate);
+    trustRatios_.assign(arena.params().size(), 1.0);  // filled from the device on request
+    return;
+  }
+#endif
+  deviceTrustRatios_.reset();
   float* values = arena.values();
   const float* grads = arena.grads();
   float* mState = arena.state(kFirstMomentState);

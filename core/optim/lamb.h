@@ -12,6 +12,9 @@
 // arena.state("lamb.v").
 #pragma once
 
+#include <memory>
+#include <vector>
+
 #include "core/optim/optimizer.h"
 
 namespace gaplab {
@@ -35,12 +38,15 @@ class Lamb final : public Optimizer {
   const LambOptions& options() const { return options_; }
 
   // The trust ratios ||p||/||r|| of the last step, one per arena.params() entry
-  // (empty before the first step); for logging and tests.
-  const std::vector<double>& lastTrustRatios() const { return trustRatios_; }
+  // (empty before the first step); for logging and tests. After a step on the
+  // GPU the first call copies them to the host (and so waits for the step).
+  const std::vector<double>& lastTrustRatios() const;
 
  private:
   LambOptions options_;
-  std::vector<double> trustRatios_;
+  mutable std::vector<double> trustRatios_;
+  // After a GPU step: the ratios as device doubles, until lastTrustRatios() copies them.
+  mutable std::shared_ptr<void> deviceTrustRatios_;
 };
 
 }  // namespace gaplab

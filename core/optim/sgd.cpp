@@ -5,6 +5,10 @@
 
 #include <Eigen/Core>
 
+#if GAPLAB_HAVE_CUDA
+#include "core/cuda/optim/optimizer_cuda.h"
+#endif
+
 namespace gaplab {
 namespace {
 
@@ -49,6 +53,13 @@ Sgd::Sgd(SgdOptions options) : options_(options) {
 
 void Sgd::step(ParameterArena& arena, float learningRate) {
   checkStep(arena, learningRate);
+#if GAPLAB_HAVE_CUDA
+  if (arena.device() == Device::kCuda) {
+    cuda::sgdStep(arena, options_, learningRate);
+    ++stepCount_;
+    return;
+  }
+#endif
   const float decayedScale = 1.0f - learningRate * options_.weightDecay;
   float* values = arena.values();
   const float* grads = arena.grads();
