@@ -4,7 +4,8 @@
 #   1. configure and build with the CUDA backend (sm_90) and NCCL;
 #   2. the parity tests, CPU against CUDA, and the GPU training runs (ctest -L gpu);
 #   3. `gaplab run` of fmnist_mlp and lm with device: cuda (targets as on the cpu);
-#   4. `gaplab bench --device cuda` beside the PyTorch reference, same machine, same call.
+#   4. `gaplab bench --device cuda` beside the PyTorch reference, same machine, same call;
+#   5. sweep throughput with 1 and 4 workers sharing the GPU.
 # Prepare here with scripts/prepare_device_deps.sh, then call the device tool with
 #   carry: [".device-deps"], command: "bash scripts/gpu_check.sh", timeout_s: 540.
 # Logs and the results file go to $OUT (the tool brings them back).
@@ -49,5 +50,13 @@ for w in fmnist_mlp lm; do
   timeout 150 $g run examples/$w.yaml --set device=cuda --out "$OUT/$w.h5" --overwrite > "$OUT/run_$w.log" 2>&1
   log "$w exit $? (0 = target reached): $(tail -2 "$OUT/run_$w.log" | tr '\n' ' ')"
   $g summary "$OUT/$w.h5" 2>&1 | tee -a "$OUT/summary.txt"
+done
+log "several trials on one GPU: 8 lm trials with 1 worker, then 4 workers (examples/gpu_shared_sweep.yaml)"
+for np in 2 5; do
+  start=$SECONDS
+  timeout 150 mpirun --allow-run-as-root --oversubscribe -np $np $g sweep examples/gpu_shared_sweep.yaml \
+    --out "$OUT/shared_np$np.h5" > "$OUT/shared_np$np.log" 2>&1
+  rc=$?
+  log "mpirun -np $np (workers $((np - 1))): exit $rc, wall $((SECONDS - start)) s"
 done
 log "done"
