@@ -17,6 +17,9 @@ namespace gaplab {
 // A collective in flight. The buffer it was started on must stay untouched
 // until it completes. Destroying an unfinished request waits for it, so a
 // request never outlives its data (every rank must have started it too).
+// On a device buffer (distributed/cuda/) "complete" is in stream order: once
+// test() is true or wait() returned, every later operation on the compute
+// stream sees the sum; the host itself may not have waited.
 class CollectiveRequest {
  public:
   virtual ~CollectiveRequest() = default;
@@ -39,6 +42,8 @@ class Communicator : public RankSum {
   virtual int rank() const = 0;
   virtual int size() const = 0;
   // In-place sum over ranks of `count` floats, in a fixed reduction order.
+  // Host memory everywhere; the CUDA communicators (distributed/cuda/) also take
+  // device memory, and every rank passes the same kind.
   virtual void allReduceSum(float* data, int64_t count) = 0;
   // Starts the same in-place sum without blocking. Every rank must start its
   // non-blocking collectives in the same order. The default is the blocking

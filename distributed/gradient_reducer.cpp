@@ -7,6 +7,10 @@
 #include <stdexcept>
 #include <string>
 
+#if GAPLAB_HAVE_CUDA
+#include "core/cuda/kernels/elementwise_kernels.h"
+#endif
+
 namespace gaplab {
 namespace {
 
@@ -97,6 +101,13 @@ void GradientReducer::scale(const GradientBucket& bucket) {
   if (reduction_ == BucketReduction::kSum || comm_.size() == 1) return;
   const float inv = 1.0f / static_cast<float>(comm_.size());
   float* g = arena_.grads() + bucket.offset;
+#if GAPLAB_HAVE_CUDA
+  if (arena_.device() == Device::kCuda) {
+    // On the compute stream, which the completed request has ordered after the sum.
+    cuda::launchScale(g, inv, g, bucket.count);
+    return;
+  }
+#endif
   for (int64_t i = 0; i < bucket.count; ++i) g[i] *= inv;
 }
 

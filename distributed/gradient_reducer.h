@@ -13,6 +13,13 @@
 // as MPI requires of non-blocking collectives) and finish() completes them in
 // that order, so for a fixed rank layout and bucket size the averaged gradients
 // are the same in every run. Only Communicator is used: NCCL can sit below.
+//
+// Devices: an arena moved to cuda hands device pointers to the communicator
+// (NcclCommunicator sums them on the GPU, HostStagedCommunicator through the
+// host; distributed/trial_communicator.h picks one), and the division by the
+// number of ranks is a kernel on the compute stream, which a completed request
+// has ordered after the sum. After finish() the averaged gradients are final in
+// stream order: the optimizer's kernels, enqueued next, read them.
 #pragma once
 
 #include <cstdint>
