@@ -19,7 +19,9 @@
 #include "cli/summary_printer.h"
 #include "core/config/config_error.h"
 #include "distributed/communicator.h"
+#include "core/device_memory.h"
 #include "distributed/mpi_communicator.h"
+#include "distributed/trial_communicator.h"
 #include "sweeps/result_store.h"
 #include "workloads/single_run.h"
 #include "workloads/trial_checkpoint.h"
@@ -137,13 +139,22 @@ int runCommand(const RunOptions& options) {
   const std::atomic<bool>& stop = installStopSignalHandlers();
   // Under mpirun/srun with several ranks the run is data parallel over all of them
   // (training.batch_size per rank); rank 0 reports and writes the results.
+  // device: cuda: each rank takes GPU (node-local rank mod GPUs) before any other
+  // CUDA work; several ranks sum gradients with NCCL, or through host memory when
+  // ranks share a GPU (distributed/trial_communicator.h).
   std::unique_ptr<MpiSession> mpi;
   std::unique_ptr<Communicator> comm;
-  if (MpiSession::launchedWithSeveralRanks()) {
-    mpi = std::make_unique<MpiSession>(nullptr, nullptr);
-    comm = std::make_unique<MpiCommunicator>();
-  } else {
-    comm = std::make_unique<LocalCommunicator>();
+  if (MpiSession::launchedWithSeveralRanks()) mpi = std::make_unique<MpiSession>(nullptr, nullptr);
+  try {
+    const Device device = run.config.device;
+    if (device == Device::kCuda && cudaAvailable()) selectDeviceForLocalRank(nodeLocalRank());
+    if (mpi)
+      comm = makeTrialCommunicator(MPI_COMM_WORLD, device);
+    else
+      comm = std::make_unique<LocalCommunicator>();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "gaplab run: %s\n", e.what());
+    return kExitData;
   }
   const bool reporter = comm->rank() == 0;
   if (reporter) TrialCheckpoint::removeStaleTemporaries(checkpointPath);

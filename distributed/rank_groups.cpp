@@ -40,9 +40,15 @@ RankGroups::RankGroups(const RankLayout& layout) {
   // Worker ranks sharing this node (for threads per rank): split by shared memory, count non-coordinators.
   MPI_Comm node = MPI_COMM_NULL;
   GAPLAB_MPI_CHECK(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node));
-  int isWorker = rank == 0 ? 0 : 1;
+  const int mine = rank == 0 ? 0 : 1;
+  int isWorker = mine;
   GAPLAB_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &isWorker, 1, MPI_INT, MPI_SUM, node));
   workerRanksOnNode_ = isWorker > 0 ? isWorker : 1;
+  // Workers before this one on the node (MPI_Exscan leaves node rank 0's result undefined).
+  int before = 0, nodeRank = 0;
+  GAPLAB_MPI_CHECK(MPI_Exscan(&mine, &before, 1, MPI_INT, MPI_SUM, node));
+  GAPLAB_MPI_CHECK(MPI_Comm_rank(node, &nodeRank));
+  workerLocalRank_ = nodeRank == 0 || rank == 0 ? 0 : before;
   GAPLAB_MPI_CHECK(MPI_Comm_free(&node));
 }
 

@@ -46,11 +46,16 @@ class RankGroups {
   // Ranks on this rank's node that train (the coordinator excluded): the
   // divisor for threads per rank.
   int workerRanksOnNode() const { return workerRanksOnNode_; }
+  // This worker's index among the worker ranks of its node (0 for the
+  // coordinator): a sweep worker trains on GPU (workerLocalRank mod GPUs), so
+  // the coordinator, which trains nothing, takes no GPU.
+  int workerLocalRank() const { return workerLocalRank_; }
 
  private:
   RankRole role_ = RankRole::kWorker;
   int group_ = -1;
   int workerRanksOnNode_ = 1;
+  int workerLocalRank_ = 0;
   std::unique_ptr<MpiCommunicator> groupComm_;
 };
 

@@ -25,8 +25,11 @@
 #include <thread>
 
 #include "distributed/communicator.h"
+#include "core/device_memory.h"
 #include "distributed/message_channel.h"
+#include "distributed/mpi_communicator.h"
 #include "distributed/rank_groups.h"
+#include "distributed/trial_communicator.h"
 #include "sweeps/asha.h"
 #include "sweeps/result_store.h"
 #include "sweeps/trial_plan.h"
@@ -130,9 +133,14 @@ TrialResult failedTrial(const std::string& workload, const std::string& message)
 }
 
 // Runs `t` on `comm`'s ranks (all of them call it). Never throws for the trial's own problems.
+// `workerLocalRank`: this rank among the node's worker ranks; a `device: cuda`
+// trial trains on GPU (workerLocalRank mod GPUs), and a trial of several ranks
+// sums gradients over a device communicator made for it from `comm`'s ranks
+// (NCCL, or MPI through host memory where ranks share a GPU).
 TrialResult runTrial(const SweepSpec& spec, const PlannedTrial& t, Communicator& comm, int threads,
                      const std::string& checkpointDirectory, const std::atomic<bool>* stop,
-                     const std::function<AshaDecision(const std::string&, double, double)>& askAsha) {
+                     const std::function<AshaDecision(const std::string&, double, double)>& askAsha,
+                     int workerLocalRank) {
   TrialResult result;
   std::vector<std::string> overrides = t.overrides;
   overrides.push_back("threads=" + std::to_string(threads));
@@ -148,11 +156,20 @@ TrialResult runTrial(const SweepSpec& spec, const PlannedTrial& t, Communicator&
   }
   auto attempt = [&]() {
     PreparedRun run = prepareRunFromText(spec.baseYaml, spec.basePath, overrides);
+    Communicator* trialComm = &comm;
+    std::unique_ptr<Communicator> deviceComm;
+    if (run.config.device == Device::kCuda) {
+      if (cudaAvailable()) selectDeviceForLocalRank(workerLocalRank);
+      if (auto* mpiComm = dynamic_cast<MpiCommunicator*>(&comm); mpiComm && comm.size() > 1) {
+        deviceComm = makeTrialCommunicator(mpiComm->handle(), Device::kCuda, comm.rank() == 0 ? stderr : nullptr);
+        trialComm = deviceComm.get();
+      }
+    }
     std::unique_ptr<AshaMonitor> monitor;
     if (spec.asha)
-      monitor = std::make_unique<AshaMonitor>(*spec.asha, run.config, comm, comm.rank() == 0,
+      monitor = std::make_unique<AshaMonitor>(*spec.asha, run.config, *trialComm, trialComm->rank() == 0,
                                               [&](double resource, double value) { return askAsha(t.id, resource, value); });
-    return executeRun(run, comm, nullptr, stop, plan.path.empty() ? nullptr : &plan, monitor.get());
+    return executeRun(run, *trialComm, nullptr, stop, plan.path.empty() ? nullptr : &plan, monitor.get());
   };
   try {
     try {
@@ -401,7 +418,7 @@ SweepOutcome runInProcess(const SweepSpec& spec, const SweepRunOptions& options)
     std::optional<RunningTrial> running = coordinator.next();
     if (!running) break;
     coordinator.flushAndReport(1, true);
-    TrialResult result = runTrial(spec, running->trial, comm, threads, checkpoints, options.stop, askAsha);
+    TrialResult result = runTrial(spec, running->trial, comm, threads, checkpoints, options.stop, askAsha, 0);
     coordinator.onResult(*running, std::move(result));
     coordinator.flushAndReport(0, false);
   }
@@ -490,7 +507,8 @@ void runWorker(const SweepSpec& spec, const SweepRunOptions& options, RankGroups
     broadcastText(comm, assignment, 0);
     if (assignment.empty()) return;
     const PlannedTrial trial = decodeAssignment(assignment);
-    TrialResult result = runTrial(spec, trial, comm, threads, checkpoints, options.stop, askAsha);
+    TrialResult result =
+        runTrial(spec, trial, comm, threads, checkpoints, options.stop, askAsha, groups.workerLocalRank());
     if (groups.isLeader()) channel.send(0, kResult, encodeTrialResult(result));
   }
 }

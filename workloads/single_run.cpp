@@ -4,7 +4,6 @@
 #include <omp.h>
 
 #include <chrono>
-#include <cstdlib>
 
 #include <Eigen/Core>
 
@@ -17,22 +16,13 @@ namespace gaplab {
 
 namespace {
 
-// This process's rank among the processes of its node, from the launcher's
-// environment (Open MPI, Slurm, MPICH); 0 when launched alone.
-int localRankFromEnvironment() {
-  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID", "MPI_LOCALRANKID"})
-    if (const char* v = std::getenv(name)) return std::atoi(v);
-  return 0;
-}
-
-// device: cuda — the GPU of this process (local rank modulo the visible GPUs, so
-// ranks sharing a node spread over its GPUs and several trials may share one),
-// the precision of its matrix products, then the model moves there.
+// device: cuda — the precision of the matrix products, then the model moves to
+// the current GPU (the launcher picked it: cli/run_command.cpp and the sweep
+// worker select node-local rank modulo the visible GPUs before any CUDA work).
 void placeOnDevice(PreparedRun& run, Workload& workload) {
   setComputePrecision(run.config.precision);
   if (run.config.device == Device::kCpu) return;
   requireCuda(run.document.root().where("device") + ": cuda");
-  selectCudaDevice(localRankFromEnvironment() % cudaDeviceCount());
   try {
     workload.useDevice(run.config.device);
   } catch (const std::invalid_argument& e) {

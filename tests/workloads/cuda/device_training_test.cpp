@@ -118,5 +118,18 @@ TEST_F(DeviceTrainingTest, GpuCheckpointContinuesOnCpuAndGpuAlike) {
   EXPECT_LT(gpu.curve.front().validationMetric, 7.0);
 }
 
+// A batch whose activations cannot fit (4M windows of 32 bytes: the logits alone would take 131 GB) is a
+// failed trial with the allocator's message, not a crash; the device still works.
+TEST_F(DeviceTrainingTest, OutOfMemoryIsAFailedTrialWithAClearMessage) {
+  std::vector<std::string> o = kTinyLm;
+  o.push_back("device=cuda");
+  o.push_back("training.batch_size=4000000");
+  o.push_back("training.max_steps=2");
+  const TrialResult r = run("lm", o);
+  EXPECT_EQ(r.status, TrialStatus::kFailed);
+  EXPECT_NE(r.statusMessage.find("CUDA out of memory"), std::string::npos) << r.statusMessage;
+  EXPECT_EQ(Tensor::full({2}, 3.0f, Device::kCuda).toVector(), std::vector<float>(2, 3.0f));
+}
+
 }  // namespace
 }  // namespace gaplab
