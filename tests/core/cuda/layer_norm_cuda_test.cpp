@@ -78,10 +78,10 @@ void checkInference(Mode mode, const Shape& xShape) {
 TEST(LayerNormCuda, MatchesCpuInInference) { checkInference(Mode::kLayerWithBeta, {5, 3, 24}); }
 TEST(RmsNormCuda, MatchesCpuInInference) { checkInference(Mode::kRms, {5, 3, 24}); }
 
-TEST(LayerNormCuda, GradientsAccumulateAndAreBitIdenticalAcrossRuns) {
+void checkAccumulationAndDeterminism(Mode mode) {
   GAPLAB_REQUIRE_GPU();
   const Shape xShape{8, 128, 64};
-  NormTwin n(Mode::kLayerWithBeta, xShape.back());
+  NormTwin n(mode, xShape.back());
   const Tensor x = shiftedInput(xShape, 0.5f, 3);
   const Tensor dy = testing::randomHostTensor(xShape, 4);
   // Two forward/backward passes without zeroing: the parameter gradients add up,
@@ -107,6 +107,12 @@ TEST(LayerNormCuda, GradientsAccumulateAndAreBitIdenticalAcrossRuns) {
   ASSERT_EQ(first, second);
   ASSERT_EQ(dxGpu, dxAgain);
 }
+
+TEST(LayerNormCuda, GradientsAccumulateAndAreBitIdenticalAcrossRuns) {
+  checkAccumulationAndDeterminism(Mode::kLayerWithBeta);
+}
+// RMSNorm has its own kernel instantiations (no centring, no beta): its += paths too.
+TEST(RmsNormCuda, GradientsAccumulateAndAreBitIdenticalAcrossRuns) { checkAccumulationAndDeterminism(Mode::kRms); }
 
 TEST(LayerNormCuda, InputOnCudaWithParametersOnCpuIsRefused) {
   GAPLAB_REQUIRE_GPU();

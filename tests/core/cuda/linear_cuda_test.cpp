@@ -1,5 +1,6 @@
 // tests/core/cuda/linear_cuda_test.cpp — linear on the GPU against the CPU
-// reference: plain, with ReLU and with GELU fused, 2-D and 3-D inputs.
+// reference: plain, with ReLU and with GELU fused, 2-D and 3-D inputs, and
+// gradients that are written, then accumulated (parameters +=, input = then +=).
 #include "core/ops/linear.h"
 
 #include "tests/core/cuda/parity.h"
@@ -31,6 +32,40 @@ TEST(LinearCuda, MatchesCpuWithoutActivation) { checkLinear(FusedActivation::kNo
 TEST(LinearCuda, MatchesCpuWithRelu) { checkLinear(FusedActivation::kRelu, {64, 128}, 96, true); }
 TEST(LinearCuda, MatchesCpuWithGelu) { checkLinear(FusedActivation::kGelu, {4, 17, 32}, 48, true); }
 TEST(LinearCuda, MatchesCpuWithoutBias) { checkLinear(FusedActivation::kNone, {5, 9}, 3, false); }
+
+// expectOpParity zeroes the parameter gradients and writes the input gradient
+// once, so it cannot tell = from +=: two backward passes without zeroing can.
+void checkLinearAccumulates(FusedActivation activation) {
+  GAPLAB_REQUIRE_GPU();
+  const int64_t in = 37, out = 29;
+  const Tensor x = testing::randomHostTensor({3, 11, in}, 5);
+  const Tensor dy = testing::randomHostTensor({3, 11, out}, 6);
+  testing::TwinArenas twin;
+  ParamView w[2], b[2];
+  twin.allocate([&](ParameterArena& arena, Device d) {
+    const int side = d == Device::kCpu ? 0 : 1;
+    w[side] = arena.addParameter("w", {out, in}, Init::fanIn(in));
+    b[side] = arena.addParameter("b", {out}, Init::fanIn(in), WeightDecay::kSkip);
+  });
+  auto twoPasses = [&](ParameterArena& arena, Device d) {
+    const int side = d == Device::kCpu ? 0 : 1;
+    arena.zeroGrad();
+    Variable xv(x.to(d), RequiresGrad::kYes);
+    for (int pass = 0; pass < 2; ++pass) {
+      Tape tape;
+      Variable y = linear(tape, xv, w[side], b[side], activation);
+      tape.backward(y, dy.to(d));
+    }
+    return xv.grad().toVector();
+  };
+  const std::vector<float> dxCpu = twoPasses(twin.cpu, Device::kCpu);
+  const std::vector<float> dxGpu = twoPasses(twin.gpu, Device::kCuda);
+  testing::expectVectorsClose(dxCpu, dxGpu, 2e-4f, 1e-3f, "dx");
+  twin.expectGradsClose(2e-4f, 1e-3f);
+}
+
+TEST(LinearCuda, GradientsAccumulateWithoutActivation) { checkLinearAccumulates(FusedActivation::kNone); }
+TEST(LinearCuda, GradientsAccumulateWithGelu) { checkLinearAccumulates(FusedActivation::kGelu); }
 
 TEST(LinearCuda, InputOnCudaWithParametersOnCpuIsRefused) {
   GAPLAB_REQUIRE_GPU();
