@@ -220,6 +220,53 @@ TEST(MoeCuda, ParameterGradientsAccumulateAndRunsRepeat) {
   expectVectorsClose(once, twice, 0.0f, 1e-6f, "accumulated gradients / 2");
 }
 
+// The input used twice (two tapes, no zeroing): the second backward adds to dx
+// (GradWrite::kAccumulate: the accumulating router product, then the scatter-add),
+// and the parameter gradients add up, on both devices alike.
+TEST(MoeCuda, InputGradientOfASecondUseAccumulatesLikeCpu) {
+  GAPLAB_REQUIRE_GPU();
+  MoeCase c;
+  c.capacityFactor = 0.6f;
+  c.normalization = RouterNormalization::kRenormalize;
+  MoeTwin m(c);
+  const Tensor x = testing::randomHostTensor(c.xShape, 11);
+  const Tensor dy = testing::randomHostTensor(c.xShape, 12);
+  Variable xs[2];
+  for (int side = 0; side < 2; ++side) {
+    const Device d = side == 0 ? Device::kCpu : Device::kCuda;
+    (side == 0 ? m.twin.cpu : m.twin.gpu).zeroGrad();
+    xs[side] = Variable(x.to(d), RequiresGrad::kYes);
+    for (int i = 0; i < 2; ++i) {
+      Tape tape;
+      MoeOutput out = moeFeedForward(tape, xs[side], m.params[side], m.options);
+      tape.backward(out.y, dy.to(d));
+    }
+  }
+  expectTensorsClose(xs[0].grad(), xs[1].grad(), 1e-4f, 1e-3f, "dx after two uses");
+  m.twin.expectGradsClose(1e-4f, 1e-3f);
+}
+
+// An input that needs no gradient: no dx (the dxs product is skipped), the
+// parameters still get theirs.
+TEST(MoeCuda, ConstantInputStillGivesParameterGradients) {
+  GAPLAB_REQUIRE_GPU();
+  MoeCase c;
+  c.activation = ExpertActivation::kSwiglu;
+  MoeTwin m(c);
+  const Tensor x = testing::randomHostTensor(c.xShape, 13);
+  const Tensor dy = testing::randomHostTensor(c.xShape, 14);
+  for (int side = 0; side < 2; ++side) {
+    const Device d = side == 0 ? Device::kCpu : Device::kCuda;
+    (side == 0 ? m.twin.cpu : m.twin.gpu).zeroGrad();
+    Variable xv(x.to(d), RequiresGrad::kNo);
+    Tape tape;
+    MoeOutput out = moeFeedForward(tape, xv, m.params[side], m.options);
+    tape.backward(out.y, dy.to(d));
+    EXPECT_FALSE(xv.hasGrad());
+  }
+  m.twin.expectGradsClose(1e-4f, 1e-3f);
+}
+
 TEST(MoeCuda, InputOnCudaWithParametersOnCpuIsRefused) {
   GAPLAB_REQUIRE_GPU();
   ParameterArena arena;
