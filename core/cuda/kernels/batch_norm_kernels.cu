@@ -1,13 +1,17 @@
 // core/cuda/kernels/batch_norm_kernels.cu — see batch_norm_kernels.h.
 //
 // Reductions: one block per (channel tile, ghost). For [N, C] (s == 1) a block of
-// 32 x 16 threads owns 32 adjacent channels, so every row read is coalesced; for
+// 8 x 64 threads owns 8 adjacent channels: a warp reads 4 rows x 32 bytes (whole
+// memory sectors), and a 1024-channel layer still gets 128 blocks; for
 // [N, C, H, W] a block of 256 threads owns one channel and walks its contiguous
 // H*W runs. Each statistic is summed by one block in a fixed order: results do
 // not depend on timing (no atomics). Per-channel loops over ghosts (running
 // stats, parameter gradients) run one thread per channel in ghost order, as the
 // CPU does.
 #include "core/cuda/kernels/batch_norm_kernels.h"
+
+#include <stdexcept>
+#include <string>
 
 #include "core/cuda/cuda_check.h"
 #include "core/cuda/kernels/device_math.cuh"
@@ -60,13 +64,14 @@ __device__ __forceinline__ void store(const ReduceArgs& a, int64_t k, int64_t c,
   if (kMode == Reduce::kBackward) a.out1[at] = acc1;
 }
 
-constexpr int kColumnRows = 16;  // block (32, kColumnRows)
+constexpr int kColumnTile = 8;   // channels per block
+constexpr int kColumnRows = 64;  // block (kColumnTile, kColumnRows)
 
-// [N, C]: block (blockIdx.x, blockIdx.y) = (32 channels, ghost).
+// [N, C]: block (blockIdx.x, blockIdx.y) = (kColumnTile channels, ghost).
 template <Reduce kMode>
 __global__ void reduceColumnsKernel(ReduceArgs a) {
-  __shared__ float p0[kColumnRows][33], p1[kColumnRows][33];
-  const int64_t c = blockIdx.x * int64_t(32) + threadIdx.x;
+  __shared__ float p0[kColumnRows][kColumnTile + 1], p1[kColumnRows][kColumnTile + 1];
+  const int64_t c = blockIdx.x * int64_t(kColumnTile) + threadIdx.x;
   const int64_t k = blockIdx.y;
   const int64_t n0 = k * a.ghost, n1 = min(a.n, n0 + a.ghost);
   float acc0 = 0.0f, acc1 = 0.0f;
@@ -112,9 +117,12 @@ __global__ void reducePlanesKernel(ReduceArgs a) {
 template <Reduce kMode>
 void launchReduce(const ReduceArgs& a) {
   const int64_t ghosts = (a.n + a.ghost - 1) / a.ghost;
+  if (ghosts > 65535)  // gridDim.y limit
+    throw std::invalid_argument("batchNorm (cuda): " + std::to_string(ghosts) +
+                                " ghost batches in one call; at most 65535 are supported");
   if (a.s == 1) {
-    const dim3 grid(static_cast<unsigned>((a.c + 31) / 32), static_cast<unsigned>(ghosts));
-    reduceColumnsKernel<kMode><<<grid, dim3(32, kColumnRows), 0, computeStream()>>>(a);
+    const dim3 grid(static_cast<unsigned>((a.c + kColumnTile - 1) / kColumnTile), static_cast<unsigned>(ghosts));
+    reduceColumnsKernel<kMode><<<grid, dim3(kColumnTile, kColumnRows), 0, computeStream()>>>(a);
   } else {
     const dim3 grid(static_cast<unsigned>(a.c), static_cast<unsigned>(ghosts));
     reducePlanesKernel<kMode><<<grid, kPlaneThreads, 0, computeStream()>>>(a);
