@@ -13,7 +13,8 @@ constexpr int kThreads = 256;
 __global__ void dropoutApplyKernel(const float* __restrict__ x, const uint8_t* __restrict__ keep, float keepScale,
                                    float* y, int64_t n, bool accumulate) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
-    const float v = x[i] * (keep[i] ? keepScale : 0.0f);  // the CPU's factor, bit for bit
+    // The CPU's factor, and a plain multiply (no FMA with the accumulation), as the CPU rounds it.
+    const float v = __fmul_rn(x[i], keep[i] ? keepScale : 0.0f);
     y[i] = accumulate ? y[i] + v : v;
   }
 }

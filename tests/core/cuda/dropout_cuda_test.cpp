@@ -20,9 +20,10 @@ void checkDropout(float p, const Shape& shape) {
     // x is used twice so that dx is assigned once and accumulated once.
     return add(tape, dropout(tape, x[0], p, rng, DropoutMode::kTrain), x[0]);
   };
-  // Exact: the same mask and the same float products on both sides.
-  testing::expectOpParity(twin, op, {testing::randomHostTensor(shape, 5)}, ParityTolerance{0.0f, 1e-7f},
-                          ParityTolerance{0.0f, 1e-7f});
+  // The same mask and the same float products on both sides; the tolerance only
+  // allows a host compiler that fuses dx += dy * m into one FMA.
+  testing::expectOpParity(twin, op, {testing::randomHostTensor(shape, 5)}, ParityTolerance{1e-7f, 1e-6f},
+                          ParityTolerance{1e-7f, 1e-6f});
 }
 
 TEST(DropoutCuda, SameMaskAsCpuLowRate) { checkDropout(0.1f, {37, 129}); }
