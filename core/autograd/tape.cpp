@@ -13,7 +13,8 @@ void Tape::backward(Variable& loss, GradientReadyObserver* observer) {
     throw std::invalid_argument("Tape::backward: the loss must be a scalar variable");
   GradWrite mode;
   Tensor seed = loss.gradForWrite(&mode);
-  seed.data()[0] = mode == GradWrite::kAssign ? 1.0f : seed.data()[0] + 1.0f;
+  // fill/item work on either device (a cuda loss stays on the GPU).
+  seed.fill(mode == GradWrite::kAssign ? 1.0f : seed.item() + 1.0f);
   replay(observer);
 }
 
@@ -22,7 +23,13 @@ void Tape::backward(Variable& output, const Tensor& outputGrad, GradientReadyObs
   GradWrite mode;
   Tensor seed = output.gradForWrite(&mode);
   if (mode == GradWrite::kAssign) seed.copyFrom(outputGrad);
-  else seed.vector() += outputGrad.vector();
+  else if (seed.device() == Device::kCpu && outputGrad.device() == Device::kCpu)
+    seed.vector() += outputGrad.vector();
+  else {  // a second seed on the GPU (rare): add on the host, copy back
+    Tensor sum = seed.to(Device::kCpu);
+    sum.vector() += outputGrad.to(Device::kCpu).vector();
+    seed.copyFrom(sum);
+  }
   replay(observer);
 }
 

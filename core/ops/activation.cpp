@@ -7,6 +7,9 @@
 
 #include "core/ops/activation_math.h"
 #include "core/ops/parallel.h"
+#if GAPLAB_HAVE_CUDA
+#include "core/cuda/ops/activation_cuda.h"
+#endif
 
 namespace gaplab {
 namespace {
@@ -66,6 +69,9 @@ struct GeluOp final : Op {
 
 Variable relu(Tape& tape, const Variable& x) {
   requireDefined(x, "relu");
+#if GAPLAB_HAVE_CUDA
+  if (x.value().device() == Device::kCuda) return cuda::relu(tape, x);
+#endif
   const Tensor& xv = x.value();
   Tensor yv = Tensor::empty(xv.shape());
   const float* in = xv.data();
@@ -85,6 +91,9 @@ Variable relu(Tape& tape, const Variable& x) {
 
 Variable gelu(Tape& tape, const Variable& x) {
   requireDefined(x, "gelu");
+#if GAPLAB_HAVE_CUDA
+  if (x.value().device() == Device::kCuda) return cuda::gelu(tape, x);
+#endif
   const Tensor& xv = x.value();
   Tensor yv = Tensor::empty(xv.shape());
   const float* in = xv.data();

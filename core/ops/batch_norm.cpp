@@ -10,6 +10,9 @@
 #include <vector>
 
 #include "core/ops/parallel.h"
+#if GAPLAB_HAVE_CUDA
+#include "core/cuda/ops/batch_norm_cuda.h"
+#endif
 
 namespace gaplab {
 namespace {
@@ -148,6 +151,11 @@ Variable batchNorm(Tape& tape, const Variable& x, const ParamView& gamma, const 
                                 std::to_string(g.c) + " channels for input " + shapeToString(xt.shape()));
   if (options.activation != FusedActivation::kNone && options.activation != FusedActivation::kRelu)
     throw std::invalid_argument("batchNorm: only ReLU can be fused");
+  requireSameDevice(xt, gamma, "batchNorm");
+#if GAPLAB_HAVE_CUDA
+  if (xt.device() == Device::kCuda)
+    return cuda::batchNorm(tape, x, gamma, beta, runningMean, runningVar, options, mode);
+#endif
   Tensor yt = Tensor::empty(xt.shape());
   const float* xv = xt.data();
   float* yv = yt.data();

@@ -17,6 +17,9 @@
 
 #include "core/ops/parallel.h"
 #include "core/ops/reduce_math.h"
+#if GAPLAB_HAVE_CUDA
+#include "core/cuda/ops/conv2d_cuda.h"
+#endif
 
 namespace gaplab {
 namespace {
@@ -179,6 +182,10 @@ Variable conv2d(Tape& tape, const Variable& x, const ParamView& weight, const Pa
     throw std::invalid_argument(where + "kernel " + shapeToString(ws) + " with padding (" +
                                 std::to_string(geometry.padH) + ", " + std::to_string(geometry.padW) +
                                 ") does not fit input " + shapeToString(xv.shape()));
+  requireSameDevice(xv, weight, "conv2d");
+#if GAPLAB_HAVE_CUDA
+  if (xv.device() == Device::kCuda) return cuda::conv2d(tape, x, weight, bias, geometry);
+#endif
 
   const int64_t o = d.o, k = d.k(), l = d.l(), plane = d.p();
   Tensor col = Tensor::empty({k, l});

@@ -7,6 +7,9 @@
 #include <vector>
 
 #include "core/ops/parallel.h"
+#if GAPLAB_HAVE_CUDA
+#include "core/cuda/ops/cross_entropy_cuda.h"
+#endif
 
 namespace gaplab {
 namespace {
@@ -60,6 +63,9 @@ Variable softmaxCrossEntropy(Tape& tape, const Variable& logits, std::span<const
     if (labels[r] < 0 || labels[r] >= classes)
       throw std::out_of_range("softmaxCrossEntropy: label " + std::to_string(labels[r]) + " at row " +
                               std::to_string(r) + " is outside [0, " + std::to_string(classes) + ")");
+#if GAPLAB_HAVE_CUDA
+  if (z.device() == Device::kCuda) return cuda::softmaxCrossEntropy(tape, logits, labels, labelSmoothing, stats);
+#endif
 
   Tensor probs = Tensor::empty({rows, classes});
   std::vector<double> rowLoss(static_cast<std::size_t>(rows)), rowSmoothLoss(static_cast<std::size_t>(rows));

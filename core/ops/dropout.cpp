@@ -8,6 +8,9 @@
 #include <string>
 
 #include "core/ops/parallel.h"
+#if GAPLAB_HAVE_CUDA
+#include "core/cuda/ops/dropout_cuda.h"
+#endif
 
 namespace gaplab {
 namespace {
@@ -43,6 +46,9 @@ Variable dropout(Tape& tape, const Variable& x, float p, RngStream& rng, Dropout
   if (!(p >= 0.0f && p < 1.0f))
     throw std::invalid_argument("dropout: probability p = " + std::to_string(p) + " is outside [0, 1)");
   if (mode == DropoutMode::kEval || p == 0.0f) return x;
+#if GAPLAB_HAVE_CUDA
+  if (x.value().device() == Device::kCuda) return cuda::dropout(tape, x, p, rng);
+#endif
 
   const Tensor& xv = x.value();
   const int64_t n = xv.numel();

@@ -14,6 +14,9 @@
 
 #include "core/ops/parallel.h"
 #include "core/ops/reduce_math.h"
+#if GAPLAB_HAVE_CUDA
+#include "core/cuda/ops/pooling_cuda.h"
+#endif
 
 namespace gaplab {
 namespace {
@@ -163,6 +166,9 @@ struct GlobalAvgPoolOp final : Op {
 Variable maxPool2d(Tape& tape, const Variable& x, int64_t kernel, int64_t stride, int64_t padding) {
   const Tensor& xv = checkedPlanes(x, "maxPool2d");
   const PoolDims d = poolDims(xv, kernel, stride, padding, PoolKind::kMax);
+#if GAPLAB_HAVE_CUDA
+  if (xv.device() == Device::kCuda) return cuda::maxPool2d(tape, x, kernel, stride, padding);
+#endif
   const int64_t hw = d.hw(), ohow = d.ohow();
   Tensor yv = Tensor::empty({xv.dim(0), xv.dim(1), d.oh, d.ow});
   std::vector<int32_t> argmax(static_cast<std::size_t>(d.planes * ohow));
@@ -212,6 +218,9 @@ Variable maxPool2d(Tape& tape, const Variable& x, int64_t kernel, int64_t stride
 Variable avgPool2d(Tape& tape, const Variable& x, int64_t kernel, int64_t stride, int64_t padding) {
   const Tensor& xv = checkedPlanes(x, "avgPool2d");
   const PoolDims d = poolDims(xv, kernel, stride, padding, PoolKind::kAvg);
+#if GAPLAB_HAVE_CUDA
+  if (xv.device() == Device::kCuda) return cuda::avgPool2d(tape, x, kernel, stride, padding);
+#endif
   const int64_t hw = d.hw(), ohow = d.ohow();
   Tensor yv = Tensor::empty({xv.dim(0), xv.dim(1), d.oh, d.ow});
   const float inv = 1.0f / static_cast<float>(kernel * kernel);
@@ -251,6 +260,9 @@ Variable globalAvgPool2d(Tape& tape, const Variable& x) {
   const Tensor& xv = checkedPlanes(x, "globalAvgPool2d");
   const int64_t n = xv.dim(0), c = xv.dim(1), hw = xv.dim(2) * xv.dim(3);
   if (hw < 1) throw std::invalid_argument("globalAvgPool2d: input " + shapeToString(xv.shape()) + " has empty planes");
+#if GAPLAB_HAVE_CUDA
+  if (xv.device() == Device::kCuda) return cuda::globalAvgPool2d(tape, x);
+#endif
   Tensor yv = Tensor::empty({n, c});
   const float inv = 1.0f / static_cast<float>(hw);
   const float* in = xv.data();

@@ -1,4 +1,5 @@
 // core/ops/reshape.cpp — storage-sharing view forward, gradient copy backward; see reshape.h.
+// Device-agnostic: the view keeps the device, passGradient copies on the GPU for cuda inputs.
 #include "core/ops/reshape.h"
 
 #include <stdexcept>

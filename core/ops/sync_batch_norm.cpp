@@ -8,6 +8,9 @@
 #include <vector>
 
 #include "core/ops/parallel.h"
+#if GAPLAB_HAVE_CUDA
+#include "core/cuda/ops/sync_batch_norm_cuda.h"
+#endif
 
 namespace gaplab {
 namespace {
@@ -110,6 +113,11 @@ Variable syncBatchNorm(Tape& tape, const Variable& x, const ParamView& gamma, co
   if (gamma.numel() != l.c || beta.numel() != l.c || runningMean.numel() != l.c || runningVar.numel() != l.c)
     throw std::invalid_argument("syncBatchNorm '" + gamma.info().name + "': parameters do not have " +
                                 std::to_string(l.c) + " channels for input " + shapeToString(x.value().shape()));
+  requireSameDevice(x.value(), gamma, "syncBatchNorm");
+#if GAPLAB_HAVE_CUDA
+  if (x.value().device() == Device::kCuda)
+    return cuda::syncBatchNorm(tape, x, gamma, beta, runningMean, runningVar, options, ranks);
+#endif
   const float* xv = x.value().data();
   const int64_t row = l.c * l.s;
   auto at = [&](int64_t n, int64_t c, int64_t s) { return n * row + c * l.s + s; };
