@@ -6,9 +6,12 @@
 #   3. `gaplab run` of fmnist_mlp and lm with device: cuda (targets as on the cpu);
 #   4. `gaplab bench --device cuda` beside the PyTorch reference, same machine, same call;
 #   5. sweep throughput with 1 and 4 workers sharing the GPU.
-# Prepare here with scripts/prepare_device_deps.sh, then call the device tool with
-#   carry: [".device-deps"], command: "bash scripts/gpu_check.sh", timeout_s: 540.
-# Logs and the results file go to $OUT (the tool brings them back).
+# Stages (arguments; default all): build tests bench runs share. A session has
+# 15 minutes of device time: call the tool twice on the warm machine (the build
+# folder stays), e.g.
+#   carry [".device-deps"], command "bash scripts/gpu_check.sh build tests bench", timeout_s 560
+#   carry [".device-deps"], command "bash scripts/gpu_check.sh runs share",        timeout_s 400
+# after scripts/prepare_device_deps.sh here. Logs go to $OUT (the tool brings them back).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/gaplab-gpu-check}
@@ -16,7 +19,9 @@ mkdir -p "$OUT"
 log() { echo "== $(date +%T) $*" | tee -a "$OUT/summary.txt"; }
 deps=$PWD/.device-deps
 
-log "machine: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1)"
+stages=${*:-build tests bench runs share}
+want() { [[ " $stages " == *" $1 "* ]]; }
+log "stages: $stages; machine: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1)"
 # Data the workloads read from Debian's paths; CLI11 for the build.
 if [ -d "$deps/data" ]; then
   [ -d /usr/share/games/fortunes ] || { mkdir -p /usr/share/games && cp -r "$deps/data/fortunes" /usr/share/games/; }
@@ -25,36 +30,43 @@ fi
 prefix=""
 [ -d "$deps/share/cmake/CLI11" ] && prefix="-DCMAKE_PREFIX_PATH=$deps"
 
-log "configure + build"
-cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DGAPLAB_CUDA=ON -DGAPLAB_ARCH=native $prefix \
-  > "$OUT/build.log" 2>&1 && cmake --build build-gpu -j16 >> "$OUT/build.log" 2>&1
-rc=$?
-tail -5 "$OUT/build.log" | tee -a "$OUT/summary.txt"
-[ $rc -eq 0 ] || { log "BUILD FAILED (rc $rc): see build.log"; grep -m20 -E "error" "$OUT/build.log" | tee -a "$OUT/summary.txt"; exit 1; }
+if want build; then
+  log "configure + build"
+  timeout 330 cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DGAPLAB_CUDA=ON $prefix > "$OUT/build.log" 2>&1 &&
+    timeout 330 cmake --build build-gpu -j16 >> "$OUT/build.log" 2>&1
+  rc=$?
+  tail -3 "$OUT/build.log" | tee -a "$OUT/summary.txt"
+  [ $rc -eq 0 ] || { log "BUILD FAILED (rc $rc): see build.log"; grep -m20 -E "error" "$OUT/build.log" | tee -a "$OUT/summary.txt"; exit 1; }
+fi
 g=build-gpu/cli/gaplab
+[ -x $g ] || { log "no $g: run the build stage first"; exit 1; }
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 
-log "parity and GPU training tests (ctest -L gpu)"
-(cd build-gpu && timeout 240 ctest -L gpu -j4 --output-on-failure --timeout 120) > "$OUT/ctest_gpu.log" 2>&1
-grep -E "tests passed|tests failed|\(Failed\)|\(Timeout\)|\*\*\*Exception" "$OUT/ctest_gpu.log" | head -40 | tee -a "$OUT/summary.txt"
+if want tests; then
+  log "parity and GPU training tests (ctest -L gpu)"
+  (cd build-gpu && timeout 200 ctest -L gpu -j4 --output-on-failure --timeout 100) > "$OUT/ctest_gpu.log" 2>&1
+  grep -E "tests passed|tests failed|\(Failed\)|\(Timeout\)|\*\*\*Exception" "$OUT/ctest_gpu.log" | head -60 | tee -a "$OUT/summary.txt"
+fi
 
-log "benchmarks: gaplab (tf32, as the reference) and PyTorch on the same GPU"
-timeout 120 $g bench --device cuda 2>&1 | tee -a "$OUT/summary.txt"
-timeout 60 $g bench --device cuda --precision bf16 --case lm --case moe8k2 2>&1 | sed 's/^/bf16 /' | tee -a "$OUT/summary.txt"
-ref=$deps/pytorch_reference.py  # ../shared does not travel to the device machine
-[ -f "$ref" ] || ref=../shared/bench/pytorch_reference.py
-timeout 120 python3 "$ref" --device cuda 2>&1 | tee -a "$OUT/summary.txt"
+if want bench; then
+  log "benchmarks: gaplab (tf32, as the reference) and PyTorch on the same GPU"
+  timeout 90 $g bench --device cuda 2>&1 | tee -a "$OUT/summary.txt"
+  ref=$deps/pytorch_reference.py  # ../shared does not travel to the device machine
+  [ -f "$ref" ] || ref=../shared/bench/pytorch_reference.py
+  timeout 90 python3 "$ref" --device cuda 2>&1 | tee -a "$OUT/summary.txt"
+  timeout 45 $g bench --device cuda --precision bf16 --case lm --case moe8k2 2>&1 | sed 's/^/bf16 /' | tee -a "$OUT/summary.txt"
+fi
 
-log "gaplab run with device: cuda (fmnist_mlp, lm)"
-for w in fmnist_mlp lm; do
+want runs && log "gaplab run with device: cuda (fmnist_mlp, lm)"
+want runs && for w in fmnist_mlp lm; do
   timeout 150 $g run examples/$w.yaml --set device=cuda --out "$OUT/$w.h5" --overwrite > "$OUT/run_$w.log" 2>&1
   log "$w exit $? (0 = target reached): $(tail -2 "$OUT/run_$w.log" | tr '\n' ' ')"
   $g summary "$OUT/$w.h5" 2>&1 | tee -a "$OUT/summary.txt"
 done
-log "several trials on one GPU: 8 lm trials with 1 worker, then 4 workers (examples/gpu_shared_sweep.yaml)"
-for np in 2 5; do
+want share && log "several trials on one GPU: 8 lm trials with 1 worker, then 4 workers (examples/gpu_shared_sweep.yaml)"
+want share && for np in 2 5; do
   start=$SECONDS
-  timeout 150 mpirun --allow-run-as-root --oversubscribe -np $np $g sweep examples/gpu_shared_sweep.yaml \
+  timeout 120 mpirun --allow-run-as-root --oversubscribe -np $np $g sweep examples/gpu_shared_sweep.yaml \
     --out "$OUT/shared_np$np.h5" > "$OUT/shared_np$np.log" 2>&1
   rc=$?
   log "mpirun -np $np (workers $((np - 1))): exit $rc, wall $((SECONDS - start)) s"
