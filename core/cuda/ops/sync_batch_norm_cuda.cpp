@@ -42,7 +42,9 @@ struct SyncBatchNormCudaOp final : Op {
   void backward() override {
     if (!y.hasGrad()) return;
     const float* mask = relu ? y.value().data() : nullptr;
-    Tensor sums = Tensor::empty({2, l.c}, Device::kCuda);
+    // Zeros, not empty: with no local rows the sum kernels write nothing, and the
+    // sums still go to the other ranks and into dgamma / dbeta.
+    Tensor sums = Tensor::zeros({2, l.c}, Device::kCuda);
     float* sumDy = sums.data();
     float* sumDyXhat = sums.data() + l.c;
     launchBatchNormBackwardSums(y.grad().data(), mask, x.value().data(), mean.data(), invStd.data(), sumDy, sumDyXhat,
@@ -73,7 +75,9 @@ Variable syncBatchNorm(Tape& tape, const Variable& x, const ParamView& gamma, co
   const std::size_t c = static_cast<std::size_t>(l.c);
 
   // Pass 1: global mean. The local value count travels with the sums.
-  Tensor deviceSums = Tensor::empty({l.c}, Device::kCuda);
+  // Zeros, not empty: a rank with no local rows (the sum kernels write nothing)
+  // still contributes its sums to the other ranks, as on the CPU.
+  Tensor deviceSums = Tensor::zeros({l.c}, Device::kCuda);
   launchChannelMoments(xt.data(), nullptr, deviceSums.data(), l, false);
   std::vector<float> sums(c + 1);
   if (l.c > 0) copyDeviceToHost(sums.data(), deviceSums.data(), c * sizeof(float));

@@ -75,6 +75,52 @@ TEST(SyncBatchNormCuda, TwoRanksOnRowsWithRelu) { checkSync({64, 200}, 2, FusedA
 TEST(SyncBatchNormCuda, TwoRanksOnImages) { checkSync({5, 3, 6, 7}, 2, FusedActivation::kRelu); }
 TEST(SyncBatchNormCuda, SingleExamplePerRank) { checkSync({1, 9}, 4, FusedActivation::kNone); }
 
+// Stands in for other ranks whose sums are all ones.
+class OthersAddOnes final : public RankSum {
+ public:
+  int ranks() const override { return 2; }
+  void sumInPlace(float* data, int64_t count) override {
+    for (int64_t i = 0; i < count; ++i) data[i] += 1.0f;
+  }
+};
+
+// A rank with no rows of its own contributes zero sums (the CPU's), not whatever
+// the device buffers held: blocks of the sums' sizes are left dirty in the cache.
+TEST(SyncBatchNormCuda, EmptyLocalBatchContributesZeroSums) {
+  GAPLAB_REQUIRE_GPU();
+  const int64_t c = 300;  // the op's C- and 2C-float sums are the first to take these cache buckets
+  testing::TwinArenas twin;
+  BnViews v[2];
+  twin.allocate([&](ParameterArena& arena, Device d) {
+    BnViews& s = v[d == Device::kCpu ? 0 : 1];
+    s.gamma = arena.addParameter("bn.weight", {c}, Init::uniform(1.5f), WeightDecay::kSkip);
+    s.beta = arena.addParameter("bn.bias", {c}, Init::uniform(0.5f), WeightDecay::kSkip);
+    s.mean = arena.addBuffer("bn.running_mean", {c}, 0.0f);
+    s.var = arena.addBuffer("bn.running_var", {c}, 1.0f);
+  });
+  twin.cpu.zeroGrad();
+  twin.gpu.zeroGrad();
+  {
+    std::vector<Tensor> dirty;
+    for (int i = 0; i < 4; ++i) {
+      dirty.push_back(Tensor::full({c}, 1000.0f, Device::kCuda));
+      dirty.push_back(Tensor::full({2, c}, 1000.0f, Device::kCuda));
+    }
+  }
+  for (int side = 0; side < 2; ++side) {
+    const Device d = side == 0 ? Device::kCpu : Device::kCuda;
+    OthersAddOnes ranks;
+    Tape tape;
+    Variable x(Tensor::empty({0, c}, d), RequiresGrad::kYes);
+    Variable y = syncBatchNorm(tape, x, v[side].gamma, v[side].beta, v[side].mean, v[side].var, BatchNormOptions{},
+                               NormMode::kTrain, ranks);
+    EXPECT_EQ(y.shape(), (Shape{0, c}));
+    tape.backward(y, Tensor::empty({0, c}, d));
+  }
+  twin.expectBuffersClose(1e-6f, 1e-5f);
+  twin.expectGradsClose(0.0f, 1e-6f);
+}
+
 TEST(SyncBatchNormCuda, NoInputGradientMeansNoBackwardCollective) {
   GAPLAB_REQUIRE_GPU();
   ParameterArena arena;
