@@ -1,9 +1,11 @@
 // tests/core/cuda/batch_norm_cuda_test.cpp — BatchNorm and Ghost BatchNorm on the
 // GPU against the CPU reference: [N, C] and [N, C, H, W], with and without the
 // fused ReLU, ghost batches whose last one is short, running statistics after a
-// training step, and eval mode from non-trivial running statistics.
+// training step, an input and parameters used twice (dx assigned, then
+// accumulated), and eval mode from non-trivial running statistics.
 #include "core/ops/batch_norm.h"
 
+#include "core/ops/add.h"
 #include "tests/core/cuda/parity.h"
 
 namespace gaplab {
@@ -64,6 +66,29 @@ TEST(BatchNormCuda, GhostBatchesWithShortLastGhost) { checkBatchNorm({50, 33}, 1
 TEST(BatchNormCuda, GhostSizeLargerThanBatch) { checkBatchNorm({9, 7}, 64, FusedActivation::kNone); }
 TEST(BatchNormCuda, MatchesCpuOnImages) { checkBatchNorm({6, 5, 7, 9}, 0, FusedActivation::kNone); }
 TEST(BatchNormCuda, GhostBatchesOnImagesWithRelu) { checkBatchNorm({10, 3, 5, 5}, 4, FusedActivation::kRelu); }
+
+// Two BatchNorms on the same x with the same parameters: the second backward
+// accumulates into dx and into dgamma / dbeta.
+void checkBatchNormTwice(const Shape& shape, int64_t ghostSize, FusedActivation activation) {
+  GAPLAB_REQUIRE_GPU();
+  testing::TwinArenas twin;
+  BnViews v[2];
+  declareBatchNorm(twin, v, shape[1]);
+  BatchNormOptions options;
+  options.ghostSize = ghostSize;
+  options.activation = activation;
+  auto op = [&](Tape& tape, std::vector<Variable>& x, Device d) {
+    const BnViews& s = v[d == Device::kCpu ? 0 : 1];
+    return add(tape, batchNorm(tape, x[0], s.gamma, s.beta, s.mean, s.var, options, NormMode::kTrain),
+               batchNorm(tape, x[0], s.gamma, s.beta, s.mean, s.var, options, NormMode::kTrain));
+  };
+  Tensor x = testing::randomHostTensor(shape, 14, 1.5f);
+  for (int64_t i = 0; i < x.numel(); ++i) x.data()[i] -= 0.3f;
+  testing::expectOpParity(twin, op, {x}, ParityTolerance{1e-4f, 1e-4f}, ParityTolerance{3e-4f, 1e-3f});
+}
+
+TEST(BatchNormCuda, InputUsedTwiceOnRowsWithRelu) { checkBatchNormTwice({40, 19}, 0, FusedActivation::kRelu); }
+TEST(BatchNormCuda, InputUsedTwiceOnImagesWithGhosts) { checkBatchNormTwice({9, 4, 5, 3}, 4, FusedActivation::kNone); }
 
 void checkEval(const Shape& shape, FusedActivation activation) {
   GAPLAB_REQUIRE_GPU();

@@ -1,9 +1,11 @@
 // tests/core/cuda/cross_entropy_cuda_test.cpp — fused softmax + cross-entropy on
 // the GPU against the CPU reference: loss, logits gradient, label smoothing,
 // class counts below, at and above a warp, 3-D logits, the metric stats (with
-// arg-max ties) and a backward seeded from the loss itself.
+// arg-max ties), logits used by two losses (dlogits assigned, then accumulated)
+// and a backward seeded from the loss itself.
 #include "core/ops/cross_entropy.h"
 
+#include "core/ops/add.h"
 #include "tests/core/cuda/parity.h"
 
 namespace gaplab {
@@ -36,6 +38,18 @@ TEST(CrossEntropyCuda, MatchesCpuWithSmoothing) { checkCrossEntropy({129, 10}, 0
 TEST(CrossEntropyCuda, MatchesCpuByteVocabulary) { checkCrossEntropy({4, 17, 256}, 0.05f); }
 TEST(CrossEntropyCuda, MatchesCpuOddClassCount) { checkCrossEntropy({5, 1001}, 0.2f); }
 TEST(CrossEntropyCuda, MatchesCpuFewerClassesThanLanes) { checkCrossEntropy({300, 3}, 0.0f); }
+
+TEST(CrossEntropyCuda, LogitsUsedTwiceAccumulate) {
+  GAPLAB_REQUIRE_GPU();
+  const std::vector<int32_t> labels = randomLabels(45, 10, 4);
+  testing::TwinArenas twin;
+  twin.allocate([](ParameterArena&, Device) {});
+  auto op = [&](Tape& tape, std::vector<Variable>& x, Device) {
+    return add(tape, softmaxCrossEntropy(tape, x[0], labels, 0.1f), softmaxCrossEntropy(tape, x[0], labels, 0.0f));
+  };
+  testing::expectOpParity(twin, op, {testing::randomHostTensor({45, 10}, 12, 3.0f)}, ParityTolerance{1e-5f, 1e-5f},
+                          ParityTolerance{1e-6f, 1e-4f});
+}
 
 TEST(CrossEntropyCuda, LossStaysOnTheGpuAndStatsMatch) {
   GAPLAB_REQUIRE_GPU();

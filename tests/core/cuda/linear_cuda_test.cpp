@@ -33,8 +33,8 @@ TEST(LinearCuda, MatchesCpuWithRelu) { checkLinear(FusedActivation::kRelu, {64, 
 TEST(LinearCuda, MatchesCpuWithGelu) { checkLinear(FusedActivation::kGelu, {4, 17, 32}, 48, true); }
 TEST(LinearCuda, MatchesCpuWithoutBias) { checkLinear(FusedActivation::kNone, {5, 9}, 3, false); }
 
-// expectOpParity zeroes the parameter gradients and writes the input gradient
-// once, so it cannot tell = from +=: two backward passes without zeroing can.
+// expectOpParity writes the input gradient once, so it cannot tell = from +=
+// there: two backward passes without zeroing can.
 void checkLinearAccumulates(FusedActivation activation) {
   GAPLAB_REQUIRE_GPU();
   const int64_t in = 37, out = 29;

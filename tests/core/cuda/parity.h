@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <string>
@@ -81,13 +82,19 @@ struct TwinArenas {
     gpu.moveTo(Device::kCuda);
   }
 
-  void expectGradsClose(float atol, float rtol) {
+  // Compares the gradients less `start` (what both sides held before backward),
+  // so that the tolerance stays relative to the gradient itself.
+  void expectGradsClose(float atol, float rtol, float start = 0.0f) {
     gpu.syncToHost();
     for (const ParamInfo& p : cpu.params()) {
       const float* c = cpu.gradBuffer().data() + p.offset;
       const float* g = gpu.gradBuffer().data() + p.offset;
-      expectVectorsClose(std::vector<float>(c, c + p.numel), std::vector<float>(g, g + p.numel), atol, rtol,
-                         "d" + p.name);
+      std::vector<float> cv(c, c + p.numel), gv(g, g + p.numel);
+      for (std::size_t i = 0; i < cv.size(); ++i) {
+        cv[i] -= start;
+        gv[i] -= start;
+      }
+      expectVectorsClose(cv, gv, atol, rtol, "d" + p.name);
     }
   }
 
@@ -110,6 +117,10 @@ struct TwinArenas {
 
 // One op run on one side: inputs become Variables that require gradients (on
 // `device`), the op's output is seeded with `outputGrad` and backward runs.
+// Parameter gradients start at kParamGradStart, not 0: ops must accumulate (+=)
+// into them, and a kernel that assigns (=) then fails the comparison.
+constexpr float kParamGradStart = 0.5f;
+
 struct OpRun {
   std::vector<Variable> inputs;
   Variable output;
@@ -120,7 +131,10 @@ inline OpRun runOp(const std::function<Variable(Tape&, std::vector<Variable>&, D
                    ParameterArena& arena) {
   OpRun run;
   for (const Tensor& t : hostInputs) run.inputs.emplace_back(t.to(device), RequiresGrad::kYes);
-  arena.zeroGrad();
+  if (device == Device::kCpu)
+    std::fill(arena.grads(), arena.grads() + arena.size(), kParamGradStart);
+  else
+    fillDevice(arena.grads(), static_cast<std::size_t>(arena.size()), kParamGradStart);
   Tape tape;
   run.output = op(tape, run.inputs, device);
   if (hostOutputGrad.defined()) tape.backward(run.output, hostOutputGrad.to(device));
@@ -156,7 +170,7 @@ inline void expectOpParity(TwinArenas& twin, const std::function<Variable(Tape&,
     expectTensorsClose(c.inputs[i].grad(), g.inputs[i].grad(), backward.atol, backward.rtol,
                        "dinput" + std::to_string(i));
   }
-  twin.expectGradsClose(backward.atol, backward.rtol);
+  twin.expectGradsClose(backward.atol, backward.rtol, kParamGradStart);
 }
 
 }  // namespace gaplab::testing

@@ -63,5 +63,23 @@ TEST(PoolingCuda, InputUsedTwiceAccumulates) {
                           ParityTolerance{1e-6f, 1e-6f});
 }
 
+// The reverse order of InputUsedTwiceAccumulates: average pooling's backward
+// runs second and accumulates; global average pooling used twice likewise.
+TEST(PoolingCuda, AvgAndGlobalAvgAccumulate) {
+  GAPLAB_REQUIRE_GPU();
+  testing::TwinArenas twin;
+  twin.allocate([](ParameterArena&, Device) {});
+  auto pools = [](Tape& tape, std::vector<Variable>& x, Device) {
+    return add(tape, avgPool2d(tape, x[0], 3, 2, 1), maxPool2d(tape, x[0], 3, 2, 1));
+  };
+  testing::expectOpParity(twin, pools, {tiedInput({2, 3, 7, 8}, 6)}, ParityTolerance{1e-7f, 1e-6f},
+                          ParityTolerance{1e-6f, 1e-6f});
+  auto global = [](Tape& tape, std::vector<Variable>& x, Device) {
+    return add(tape, globalAvgPool2d(tape, x[0]), globalAvgPool2d(tape, x[0]));
+  };
+  testing::expectOpParity(twin, global, {testing::randomHostTensor({3, 5, 4, 6}, 7)}, ParityTolerance{1e-6f, 1e-5f},
+                          ParityTolerance{1e-7f, 1e-6f});
+}
+
 }  // namespace
 }  // namespace gaplab
