@@ -7,8 +7,11 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <exception>
 #include <limits>
 #include <memory>
+#include <stdexcept>
+#include <string>
 
 #include "core/device_memory.h"
 #include "core/optim/grad_clip.h"
@@ -187,14 +190,33 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
         lr = schedule_.learningRate(step);
         arena.zeroGrad();
         Tape tape;  // freed (activations back to the allocator) inside the timed region
-        Variable loss = workload_.trainForward(tape, step);
-        lossValue = loss.value().item();
+        // With several ranks, a forward that throws on some of them only (a GPU out
+        // of memory where trials share the GPU) must not leave the others waiting
+        // in the loss sum below: the failing rank contributes NaN to it, and the
+        // ranks then agree on who failed and all fail the trial together.
+        Variable loss;
+        std::exception_ptr forwardFailure;
+        try {
+          loss = workload_.trainForward(tape, step);
+          lossValue = loss.value().item();
+        } catch (...) {
+          if (comm_.size() == 1) throw;
+          forwardFailure = std::current_exception();
+          lossValue = std::numeric_limits<double>::quiet_NaN();
+        }
         // The loss of the global batch: every rank holds an equal share, so the mean
         // of the ranks' losses. One sum also agrees on divergence: a NaN or inf on
         // any rank makes the sum non-finite on all of them.
         if (comm_.size() > 1) lossValue = comm_.allReduceSum(lossValue) / static_cast<double>(comm_.size());
         if (!std::isfinite(lossValue)) {
           timed += comm_.allReduceMax(secondsSince(t0));
+          if (comm_.size() > 1) {
+            const double failedRanks = comm_.allReduceSum(forwardFailure ? 1.0 : 0.0);
+            if (forwardFailure) std::rethrow_exception(forwardFailure);
+            if (failedRanks > 0.0)
+              throw std::runtime_error("the forward pass failed on " + std::to_string(static_cast<int>(failedRanks)) +
+                                       " other rank(s) of this trial (see their message)");
+          }
           result.status = TrialStatus::kDiverged;
           result.statusMessage = "training loss became " + std::to_string(lossValue) + " at step " +
                                  std::to_string(step) + " (learning rate " + std::to_string(lr) + ")";

@@ -7,6 +7,8 @@
 
 #include <cmath>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "core/data/synthetic.h"
 #include "core/ops/sync_batch_norm.h"
@@ -101,6 +103,24 @@ TEST(DataParallel, TwoRanksMatchOneProcessWithTheGlobalBatch) {
   std::vector<float> summed = parallel;
   world().allReduceSum(summed.data(), static_cast<int64_t>(summed.size()));
   for (std::size_t i = 0; i < summed.size(); ++i) ASSERT_NEAR(summed[i], n * parallel[i], 1e-5 * (1 + std::abs(summed[i])));
+}
+
+// A forward pass that throws on one rank only (a GPU out of memory where trials
+// share a GPU) fails the trial on every rank, in step; before, the other ranks
+// waited in the loss sum (or matched it against the failed rank's next collective).
+TEST(DataParallel, AForwardThatFailsOnOneRankFailsTheTrialOnAllRanks) {
+  const int last = world().size() - 1;
+  std::vector<std::string> overrides = {"training.max_steps=6", "training.eval_every_steps=2"};
+  if (world().rank() == last) overrides.push_back("model.fail_at_step=3");
+  PreparedRun run = prepareRunFromText("workload: noop\n", "noop.yaml", overrides);
+  const TrialResult r = executeRun(run, world(), nullptr, nullptr, nullptr);
+  EXPECT_EQ(r.status, TrialStatus::kFailed) << r.statusMessage;
+  EXPECT_EQ(r.steps, 3);
+  EXPECT_EQ(r.curve.size(), 1u);  // the evaluation at step 2
+  const std::string expected = world().rank() == last ? "failing at step 3" : "failed on 1 other rank";
+  EXPECT_NE(r.statusMessage.find(expected), std::string::npos) << r.statusMessage;
+  // The ranks are still in step: a collective after the trial completes.
+  EXPECT_DOUBLE_EQ(world().allReduceSum(1.0), static_cast<double>(world().size()));
 }
 
 TEST(SyncBatchNorm, RanksWithHalfTheBatchEachMatchBatchNormOnTheWholeBatch) {

@@ -22,10 +22,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class DeviceTrainingTest : public ::testing::Test {
+// Runs of a workload in a temporary directory; the CPU halves of the GPU tests
+// (TrainingRunsTest) need no GPU.
+class TrainingRunsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!cudaAvailable()) GTEST_SKIP() << cudaUnavailableReason();
     dir_ = fs::path(::testing::TempDir()) / ("gaplab_gpu_" + std::to_string(getpid()) + "_" +
                                              ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
@@ -61,9 +62,59 @@ class DeviceTrainingTest : public ::testing::Test {
   fs::path dir_;
 };
 
+class DeviceTrainingTest : public TrainingRunsTest {
+ protected:
+  void SetUp() override {
+    if (!cudaAvailable()) GTEST_SKIP() << cudaUnavailableReason();
+    TrainingRunsTest::SetUp();
+  }
+};
+
+// schedule.warmup_steps: the defaults (100) exceed these runs' step budgets (a config
+// error); 2 also fits the out-of-memory test's 2 steps.
 const std::vector<std::string> kTinyLm = {
     "model.layers=2", "model.width=32", "model.heads=2", "model.context=32", "training.batch_size=8",
-    "training.max_steps=30", "training.eval_every_steps=10", "data.eval_windows=4", "target.value=0.1"};
+    "training.max_steps=30", "training.eval_every_steps=10", "data.eval_windows=4", "target.value=0.1",
+    "schedule.warmup_steps=2"};
+const std::vector<std::string> kShortFmnistMlp = {"training.max_steps=40", "training.eval_every_steps=20",
+                                                  "target.value=0.99", "schedule.warmup_steps=2"};
+const char* const kFashionMnist = "/usr/share/datasets/fashion-mnist";
+
+// The CPU halves of the tests below, here where there is no GPU: every config
+// they train is valid and runs to its step budget, and a continued run starts
+// from its checkpoint's weights.
+TEST_F(TrainingRunsTest, TheCpuHalvesOfTheDeviceTestsRun) {
+  for (const char* workload : {"lm", "moe_lm"}) {
+    const TrialResult r = run(workload, kTinyLm);
+    EXPECT_EQ(r.status, TrialStatus::kMaxSteps) << workload << ": " << r.statusMessage;
+    EXPECT_EQ(r.curve.size(), 3u) << workload;
+  }
+  if (fs::exists(kFashionMnist)) {
+    const TrialResult r = run("fmnist_mlp", kShortFmnistMlp);
+    EXPECT_EQ(r.status, TrialStatus::kMaxSteps) << r.statusMessage;
+  }
+  const fs::path checkpoint = dir_ / "pre.ckpt";
+  CheckpointPlan plan;
+  plan.path = checkpoint.string();
+  plan.onFinish = true;
+  ASSERT_EQ(run("lm", kTinyLm, &plan).status, TrialStatus::kMaxSteps);
+  std::vector<std::string> cont = kTinyLm;
+  cont.push_back("model.init_from=" + checkpoint.string());
+  cont.push_back("training.eval_at_start=true");
+  const TrialResult continued = run("lm", cont);
+  ASSERT_EQ(continued.status, TrialStatus::kMaxSteps) << continued.statusMessage;
+  ASSERT_EQ(continued.curve.size(), 4u);
+  EXPECT_LT(continued.curve.front().validationMetric, 7.0);
+  // The out-of-memory test's config is valid (its batch is only too large for a GPU).
+  std::vector<std::string> oom = kTinyLm;
+  oom.push_back("device=cuda");
+  oom.push_back("training.batch_size=4000000");
+  oom.push_back("training.max_steps=2");
+  oom.push_back("threads=1");
+  const fs::path config = dir_ / "oom.yaml";
+  std::ofstream(config) << "workload: lm\nseed: 0\n";
+  EXPECT_NO_THROW(prepareRun(config.string(), oom));
+}
 
 TEST_F(DeviceTrainingTest, LmRunMatchesTheCpuRun) {
   const TrialResult cpu = run("lm", kTinyLm);
@@ -80,8 +131,8 @@ TEST_F(DeviceTrainingTest, MoeLmRunMatchesTheCpuRun) {
 }
 
 TEST_F(DeviceTrainingTest, FmnistMlpRunMatchesTheCpuRun) {
-  if (!fs::exists("/usr/share/datasets/fashion-mnist")) GTEST_SKIP() << "dataset-fashion-mnist not installed";
-  const std::vector<std::string> o = {"training.max_steps=40", "training.eval_every_steps=20", "target.value=0.99"};
+  if (!fs::exists(kFashionMnist)) GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  const std::vector<std::string>& o = kShortFmnistMlp;
   const TrialResult cpu = run("fmnist_mlp", o);
   std::vector<std::string> g = o;
   g.push_back("device=cuda");
