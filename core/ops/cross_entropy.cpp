@@ -45,7 +45,35 @@ struct CrossEntropyOp final : Op {
   }
 };
 
+void checkSmoothing(float labelSmoothing) {
+  if (labelSmoothing < 0.0f || labelSmoothing >= 1.0f)
+    throw std::invalid_argument("softmaxCrossEntropy: label smoothing " + std::to_string(labelSmoothing) +
+                                ", expected 0 <= value < 1");
+}
+
 }  // namespace
+
+Variable softmaxCrossEntropy(Tape& tape, const Variable& logits, const int32_t* deviceLabels, int64_t rows,
+                             float labelSmoothing) {
+#if !GAPLAB_HAVE_CUDA
+  (void)tape, (void)logits, (void)deviceLabels, (void)rows, (void)labelSmoothing;
+  throw std::invalid_argument("softmaxCrossEntropy: device labels need the CUDA backend");
+#else
+  const Tensor& z = logits.value();
+  if (z.rank() < 1) throw std::invalid_argument("softmaxCrossEntropy: logits must have a class axis");
+  if (z.device() != Device::kCuda)
+    throw std::invalid_argument("softmaxCrossEntropy: device labels need logits on cuda, got logits " +
+                                shapeToString(z.shape()) + " on " + toString(z.device()));
+  const int64_t classes = z.dim(-1);
+  if (classes <= 0 || z.numel() / classes != rows)
+    throw std::invalid_argument("softmaxCrossEntropy: " + std::to_string(rows) + " device labels for logits " +
+                                shapeToString(z.shape()) + " on " + toString(z.device()));
+  if (rows > 0 && deviceLabels == nullptr)
+    throw std::invalid_argument("softmaxCrossEntropy: null device labels for logits " + shapeToString(z.shape()));
+  checkSmoothing(labelSmoothing);
+  return cuda::softmaxCrossEntropy(tape, logits, deviceLabels, rows, labelSmoothing);
+#endif
+}
 
 Variable softmaxCrossEntropy(Tape& tape, const Variable& logits, std::span<const int32_t> labels,
                              float labelSmoothing, CrossEntropyStats* stats) {
@@ -56,9 +84,7 @@ Variable softmaxCrossEntropy(Tape& tape, const Variable& logits, std::span<const
   if (static_cast<int64_t>(labels.size()) != rows)
     throw std::invalid_argument("softmaxCrossEntropy: " + std::to_string(labels.size()) + " labels for logits " +
                                 shapeToString(z.shape()));
-  if (labelSmoothing < 0.0f || labelSmoothing >= 1.0f)
-    throw std::invalid_argument("softmaxCrossEntropy: label smoothing " + std::to_string(labelSmoothing) +
-                                ", expected 0 <= value < 1");
+  checkSmoothing(labelSmoothing);
   for (std::size_t r = 0; r < labels.size(); ++r)
     if (labels[r] < 0 || labels[r] >= classes)
       throw std::out_of_range("softmaxCrossEntropy: label " + std::to_string(labels[r]) + " at row " +

@@ -28,4 +28,13 @@ struct CrossEntropyStats {
 Variable softmaxCrossEntropy(Tape& tape, const Variable& logits, std::span<const int32_t> labels,
                              float labelSmoothing = 0.0f, CrossEntropyStats* stats = nullptr);
 
+// labels: `rows` int32 on the device (e.g. a workload's static batch buffer); the
+// same loss and gradient as the host-label version; no host copy (capturable).
+// logits must be on cuda with numel / K == rows, else std::invalid_argument; in a
+// build without the CUDA backend it throws std::invalid_argument ("device labels
+// need the CUDA backend"). The labels cannot be checked on the host: each must be
+// in [0, K). The buffer must stay valid until the tape's backward has run.
+Variable softmaxCrossEntropy(Tape& tape, const Variable& logits, const int32_t* deviceLabels, int64_t rows,
+                             float labelSmoothing = 0.0f);
+
 }  // namespace gaplab

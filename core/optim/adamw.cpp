@@ -36,18 +36,38 @@ AdamW::AdamW(AdamWOptions options) : options_(options) {
 }
 
 void AdamW::step(ParameterArena& arena, float learningRate) {
-  checkStep(arena, learningRate);
-  ++stepCount_;
-#if GAPLAB_HAVE_CUDA
   if (arena.device() == Device::kCuda) {
-    cuda::decoupledAdamStep(arena, cuda::DeviceAdamVariant::kAdamW,
-                            detail::adamStep(options_.beta1, options_.beta2, options_.eps, learningRate, stepCount_),
-                            options_.weightDecay, learningRate, kFirstMomentState, kSecondMomentState);
+    stageStep(arena, learningRate);
+    enqueueUpdate(arena);
     return;
   }
-#endif
+  checkStep(arena, learningRate);
+  ++stepCount_;
   detail::decoupledAdamStep(arena, options_.beta1, options_.beta2, options_.eps, options_.weightDecay, learningRate,
                             stepCount_, kFirstMomentState, kSecondMomentState, 12, adamwBlock);
+}
+
+void AdamW::stageDeviceStep(ParameterArena& arena, float learningRate, void* hostScalars) {
+#if GAPLAB_HAVE_CUDA
+  cuda::stageDecoupledAdam(arena,
+                           detail::adamStep(options_.beta1, options_.beta2, options_.eps, learningRate, stepCount_),
+                           options_.weightDecay, learningRate, kFirstMomentState, kSecondMomentState,
+                           static_cast<cuda::DeviceAdamWScalars*>(hostScalars));
+#else
+  (void)arena, (void)learningRate, (void)hostScalars;
+  throwNoCudaBackend();
+#endif
+}
+
+void AdamW::enqueueDeviceUpdate(ParameterArena& arena, const void* deviceScalars) {
+#if GAPLAB_HAVE_CUDA
+  cuda::enqueueDecoupledAdam(arena, cuda::DeviceAdamVariant::kAdamW,
+                             static_cast<const cuda::DeviceAdamWScalars*>(deviceScalars), kFirstMomentState,
+                             kSecondMomentState);
+#else
+  (void)arena, (void)deviceScalars;
+  throwNoCudaBackend();
+#endif
 }
 
 }  // namespace gaplab

@@ -32,6 +32,8 @@ class AdamW final : public Optimizer {
   const AdamWOptions& options() const { return options_; }
 
  private:
+  void stageDeviceStep(ParameterArena& arena, float learningRate, void* hostScalars) override;
+  void enqueueDeviceUpdate(ParameterArena& arena, const void* deviceScalars) override;
   AdamWOptions options_;
 };
 

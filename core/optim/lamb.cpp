@@ -89,17 +89,15 @@ const std::vector<double>& Lamb::lastTrustRatios() const {
 }
 
 void Lamb::step(ParameterArena& arena, float learningRate) {
+  if (arena.device() == Device::kCuda) {
+    stageStep(arena, learningRate);
+    enqueueUpdate(arena);
+    return;
+  }
   checkStep(arena, learningRate);
   ++stepCount_;
   const detail::AdamStep s =
       detail::adamStep(options_.beta1, options_.beta2, options_.eps, learningRate, stepCount_);
-#if GAPLAB_HAVE_CUDA
-  if (arena.device() == Device::kCuda) {
-    deviceTrustRatios_ = cuda::lambStep(arena, options_, s, learningRate);
-    trustRatios_.assign(arena.params().size(), 1.0);  // filled from the device on request
-    return;
-  }
-#endif
   deviceTrustRatios_.reset();
   float* values = arena.values();
   const float* grads = arena.grads();
@@ -146,6 +144,31 @@ void Lamb::step(ParameterArena& arena, float learningRate) {
                 b.end - b.begin);
     }
   });
+}
+
+void Lamb::stageDeviceStep(ParameterArena& arena, float learningRate, void* hostScalars) {
+#if GAPLAB_HAVE_CUDA
+  if (!workspace_) workspace_ = std::make_shared<cuda::LambWorkspace>();
+  cuda::stageLamb(*workspace_, arena, options_,
+                  detail::adamStep(options_.beta1, options_.beta2, options_.eps, learningRate, stepCount_),
+                  learningRate, static_cast<cuda::DeviceLambScalars*>(hostScalars));
+  // This step's kernels (eager, or a graph launched after this call) write the
+  // ratios into the workspace; lastTrustRatios() copies them on request.
+  deviceTrustRatios_ = workspace_->ratios;
+  trustRatios_.assign(arena.params().size(), 1.0);
+#else
+  (void)arena, (void)learningRate, (void)hostScalars;
+  throwNoCudaBackend();
+#endif
+}
+
+void Lamb::enqueueDeviceUpdate(ParameterArena& arena, const void* deviceScalars) {
+#if GAPLAB_HAVE_CUDA
+  cuda::enqueueLamb(*workspace_, arena, static_cast<const cuda::DeviceLambScalars*>(deviceScalars));
+#else
+  (void)arena, (void)deviceScalars;
+  throwNoCudaBackend();
+#endif
 }
 
 }  // namespace gaplab

@@ -19,6 +19,10 @@
 
 namespace gaplab {
 
+namespace cuda {
+struct LambWorkspace;
+}
+
 struct LambOptions {
   float beta1 = 0.9f;         // 0 <= beta1 < 1
   float beta2 = 0.999f;       // 0 <= beta2 < 1
@@ -43,10 +47,15 @@ class Lamb final : public Optimizer {
   const std::vector<double>& lastTrustRatios() const;
 
  private:
+  void stageDeviceStep(ParameterArena& arena, float learningRate, void* hostScalars) override;
+  void enqueueDeviceUpdate(ParameterArena& arena, const void* deviceScalars) override;
   LambOptions options_;
   mutable std::vector<double> trustRatios_;
   // After a GPU step: the ratios as device doubles, until lastTrustRatios() copies them.
   mutable std::shared_ptr<void> deviceTrustRatios_;
+  // The GPU tables and scratch (core/cuda/optim/optimizer_cuda.h), built by the
+  // first stageStep on a GPU arena and rebuilt when the arena's layout changes.
+  std::shared_ptr<cuda::LambWorkspace> workspace_;
 };
 
 }  // namespace gaplab

@@ -34,6 +34,8 @@ class NAdamW final : public Optimizer {
   const NAdamWOptions& options() const { return options_; }
 
  private:
+  void stageDeviceStep(ParameterArena& arena, float learningRate, void* hostScalars) override;
+  void enqueueDeviceUpdate(ParameterArena& arena, const void* deviceScalars) override;
   NAdamWOptions options_;
 };
 

@@ -7,8 +7,23 @@
 
 #include <Eigen/Core>
 
+#if GAPLAB_HAVE_CUDA
+#include "core/cuda/step_scalars.h"
+#endif
+
 namespace gaplab {
 
+namespace detail {
+void StepScalarsDeleter::operator()(cuda::StepScalars* block) const {
+#if GAPLAB_HAVE_CUDA
+  delete block;
+#else
+  (void)block;  // never created without the CUDA backend
+#endif
+}
+}  // namespace detail
+
+Optimizer::Optimizer() = default;
 Optimizer::~Optimizer() = default;
 
 void Optimizer::setStepCount(int64_t steps) {
@@ -25,6 +40,45 @@ void Optimizer::checkStep(const ParameterArena& arena, float learningRate) const
     os << name() << ": learning rate = " << learningRate << ", expected a finite value >= 0";
     throw std::invalid_argument(os.str());
   }
+}
+
+void Optimizer::requireGpuArena(const ParameterArena& arena, const char* what) const {
+  if (arena.device() != Device::kCuda) {
+    throw std::logic_error(name() + ": " + what +
+                           "() needs an arena on the GPU (CUDA graphs); on the cpu call step()");
+  }
+}
+
+void Optimizer::throwNoCudaBackend() const {
+  throw std::logic_error(name() + ": a GPU step needs the CUDA backend (built without it)");
+}
+
+void Optimizer::stageStep(ParameterArena& arena, float learningRate) {
+  requireGpuArena(arena, "stageStep");
+  checkStep(arena, learningRate);
+#if GAPLAB_HAVE_CUDA
+  if (!stepScalars_) stepScalars_.reset(new cuda::StepScalars());
+  void* host = stepScalars_->stage();  // waits until the last copy of the block has run
+  ++stepCount_;
+  try {
+    stageDeviceStep(arena, learningRate, host);
+  } catch (...) {
+    --stepCount_;
+    throw;
+  }
+#else
+  throwNoCudaBackend();
+#endif
+}
+
+void Optimizer::enqueueUpdate(ParameterArena& arena) {
+  requireGpuArena(arena, "enqueueUpdate");
+#if GAPLAB_HAVE_CUDA
+  if (!stepScalars_) throw std::logic_error(name() + ": enqueueUpdate() before the first stageStep()");
+  enqueueDeviceUpdate(arena, stepScalars_->enqueueCopy());
+#else
+  throwNoCudaBackend();
+#endif
 }
 
 namespace detail {

@@ -23,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -43,15 +44,46 @@
 
 namespace gaplab {
 
+namespace cuda {
+class StepScalars;  // core/cuda/step_scalars.h (CUDA builds only)
+}
+
+namespace detail {
+struct StepScalarsDeleter {
+  void operator()(cuda::StepScalars* block) const;
+};
+}  // namespace detail
+
 class Optimizer {
  public:
+  Optimizer();
   virtual ~Optimizer();
+  Optimizer(const Optimizer&) = delete;
+  Optimizer& operator=(const Optimizer&) = delete;
 
   // Applies one update from arena.grads() to arena.values() and increments
   // stepCount(). Throws std::logic_error before arena.allocate() and
-  // std::invalid_argument for a negative or non-finite learning rate.
+  // std::invalid_argument for a negative or non-finite learning rate. On a GPU
+  // arena it is stageStep() then enqueueUpdate().
   virtual void step(ParameterArena& arena, float learningRate) = 0;
   virtual std::string name() const = 0;
+
+  // CUDA graphs (a GPU arena only): step() == stageStep() then enqueueUpdate().
+  // stageStep: host side — the checks of step(), ++stepCount(), and this step's
+  //   scalars (lr, bias corrections, decay factors...) written into this optimizer's
+  //   pinned host scalar block (waiting first, on an event, until the previous
+  //   enqueueUpdate's copy of that block has executed, so it is never overwritten early).
+  //   It also creates the optimizer state and any device tables, so that
+  //   enqueueUpdate allocates nothing.
+  // enqueueUpdate: device side only, capturable — one cudaMemcpyAsync of the pinned
+  //   block to a device block (pinned memory: capturable; a graph replays the copy and
+  //   so reads the block as the last stageStep left it), an event record after it, and
+  //   the update kernels, which read their scalars from the device block.
+  // Both throw std::logic_error for a CPU arena; enqueueUpdate also before the
+  // first stageStep. A graph holds the arena's buffers and the optimizer's
+  // blocks: capture again after moving the arena or changing its layout.
+  void stageStep(ParameterArena& arena, float learningRate);
+  void enqueueUpdate(ParameterArena& arena);
 
   // Number of completed steps (t in the bias corrections is stepCount() after
   // the increment, i.e. 1 on the first step).
@@ -62,7 +94,22 @@ class Optimizer {
  protected:
   // Checks the arena and learning rate (see step()); call first in step().
   void checkStep(const ParameterArena& arena, float learningRate) const;
+
+  // The GPU halves of a step, called by stageStep / enqueueUpdate for a GPU
+  // arena in a CUDA build only. stageDeviceStep runs after ++stepCount_ and
+  // writes this step's scalars to `hostScalars` (pinned, StepScalars::kCapacity
+  // bytes); enqueueDeviceUpdate launches the kernels, which read them from
+  // `deviceScalars`. Every optimizer implements both.
+  virtual void stageDeviceStep(ParameterArena& arena, float learningRate, void* hostScalars) = 0;
+  virtual void enqueueDeviceUpdate(ParameterArena& arena, const void* deviceScalars) = 0;
+  // The std::logic_error the hooks throw in a build without the CUDA backend.
+  [[noreturn]] void throwNoCudaBackend() const;
+
   int64_t stepCount_ = 0;
+
+ private:
+  void requireGpuArena(const ParameterArena& arena, const char* what) const;
+  std::unique_ptr<cuda::StepScalars, detail::StepScalarsDeleter> stepScalars_;
 };
 
 namespace detail {

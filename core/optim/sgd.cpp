@@ -52,14 +52,12 @@ Sgd::Sgd(SgdOptions options) : options_(options) {
 }
 
 void Sgd::step(ParameterArena& arena, float learningRate) {
-  checkStep(arena, learningRate);
-#if GAPLAB_HAVE_CUDA
   if (arena.device() == Device::kCuda) {
-    cuda::sgdStep(arena, options_, learningRate);
-    ++stepCount_;
+    stageStep(arena, learningRate);
+    enqueueUpdate(arena);
     return;
   }
-#endif
+  checkStep(arena, learningRate);
   const float decayedScale = 1.0f - learningRate * options_.weightDecay;
   float* values = arena.values();
   const float* grads = arena.grads();
@@ -69,6 +67,24 @@ void Sgd::step(ParameterArena& arena, float learningRate) {
              values + begin, buffer == nullptr ? nullptr : buffer + begin, grads + begin, end - begin);
   });
   ++stepCount_;
+}
+
+void Sgd::stageDeviceStep(ParameterArena& arena, float learningRate, void* hostScalars) {
+#if GAPLAB_HAVE_CUDA
+  cuda::stageSgd(arena, options_, learningRate, static_cast<cuda::DeviceSgdScalars*>(hostScalars));
+#else
+  (void)arena, (void)learningRate, (void)hostScalars;
+  throwNoCudaBackend();
+#endif
+}
+
+void Sgd::enqueueDeviceUpdate(ParameterArena& arena, const void* deviceScalars) {
+#if GAPLAB_HAVE_CUDA
+  cuda::enqueueSgd(arena, options_, static_cast<const cuda::DeviceSgdScalars*>(deviceScalars));
+#else
+  (void)arena, (void)deviceScalars;
+  throwNoCudaBackend();
+#endif
 }
 
 }  // namespace gaplab

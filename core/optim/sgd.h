@@ -31,6 +31,8 @@ class Sgd final : public Optimizer {
   const SgdOptions& options() const { return options_; }
 
  private:
+  void stageDeviceStep(ParameterArena& arena, float learningRate, void* hostScalars) override;
+  void enqueueDeviceUpdate(ParameterArena& arena, const void* deviceScalars) override;
   SgdOptions options_;
 };
 

@@ -34,8 +34,10 @@ __device__ __forceinline__ double blockSumDouble(double v, double* scratch) {
 }
 
 template <DeviceMomentum kMode>
-__global__ void sgdKernel(float lr, float beta, float keep, float* value, float* buffer, const float* grad,
-                          int64_t n) {
+__global__ void sgdKernel(const DeviceSgdScalars* scalars, float beta, bool decay, float* value, float* buffer,
+                          const float* grad, int64_t n) {
+  const float lr = scalars->lr;
+  const float keep = decay ? scalars->decayedKeep : 1.0f;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
     const float g = grad[i];
     const float p = value[i];
@@ -51,8 +53,10 @@ __global__ void sgdKernel(float lr, float beta, float keep, float* value, float*
 }
 
 template <DeviceAdamVariant kVariant>
-__global__ void adamKernel(DeviceAdamScalars s, float keep, float* value, float* first, float* second,
+__global__ void adamKernel(const DeviceAdamWScalars* scalars, bool decay, float* value, float* first, float* second,
                            const float* grad, int64_t n) {
+  const DeviceAdamScalars s = scalars->adam;
+  const float keep = decay ? scalars->decayedKeep : 1.0f;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
     const float g = grad[i];
     const float m = s.beta1 * first[i] + (1.0f - s.beta1) * g;
@@ -67,9 +71,11 @@ __global__ void adamKernel(DeviceAdamScalars s, float keep, float* value, float*
 }
 
 // One block per chunk: m, v and r for its elements, then the chunk's sums of p^2 and r^2.
-__global__ void lambDirectionKernel(DeviceAdamScalars s, const LambChunk* chunks, const float* value, float* first,
-                                    float* second, const float* grad, float* direction, double* chunkSquares) {
+__global__ void lambDirectionKernel(const DeviceLambScalars* scalars, const LambChunk* chunks, const float* value,
+                                    float* first, float* second, const float* grad, float* direction,
+                                    double* chunkSquares) {
   __shared__ double scratch[32];
+  const DeviceAdamScalars s = scalars->adam;
   const LambChunk c = chunks[blockIdx.x];
   double pSq = 0.0, rSq = 0.0;
   for (int64_t i = c.begin + threadIdx.x; i < c.end; i += blockDim.x) {
@@ -93,8 +99,8 @@ __global__ void lambDirectionKernel(DeviceAdamScalars s, const LambChunk* chunks
 }
 
 // One block per tensor: its chunk sums in a fixed order, then the trust ratio.
-__global__ void lambTrustRatioKernel(const double* chunkSquares, const int64_t* paramChunkBegin, float lr,
-                                     double* ratio, float* scale) {
+__global__ void lambTrustRatioKernel(const double* chunkSquares, const int64_t* paramChunkBegin,
+                                     const DeviceLambScalars* scalars, double* ratio, float* scale) {
   __shared__ double scratch[32];
   const int64_t begin = paramChunkBegin[blockIdx.x], end = paramChunkBegin[blockIdx.x + 1];
   double pSq = 0.0, rSq = 0.0;
@@ -107,7 +113,7 @@ __global__ void lambTrustRatioKernel(const double* chunkSquares, const int64_t* 
   if (threadIdx.x == 0) {
     const double r = pSq > 0.0 && rSq > 0.0 ? sqrt(pSq) / sqrt(rSq) : 1.0;
     ratio[blockIdx.x] = r;
-    scale[blockIdx.x] = static_cast<float>(static_cast<double>(lr) * r);
+    scale[blockIdx.x] = static_cast<float>(static_cast<double>(scalars->lr) * r);
   }
 }
 
@@ -150,40 +156,41 @@ __global__ void clipByNormKernel(float* grad, int64_t n, const double* sumOfSqua
 
 }  // namespace
 
-void launchSgdUpdate(DeviceMomentum mode, float lr, float beta, float keep, float* value, float* buffer,
-                     const float* grad, int64_t n) {
+void launchSgdUpdate(DeviceMomentum mode, const DeviceSgdScalars* s, float beta, bool decay, float* value,
+                     float* buffer, const float* grad, int64_t n) {
   if (n == 0) return;
   const int grid = gridFor(n, kThreads);
   switch (mode) {
     case DeviceMomentum::kNone:
-      sgdKernel<DeviceMomentum::kNone><<<grid, kThreads, 0, computeStream()>>>(lr, beta, keep, value, buffer, grad, n);
+      sgdKernel<DeviceMomentum::kNone>
+          <<<grid, kThreads, 0, computeStream()>>>(s, beta, decay, value, buffer, grad, n);
       break;
     case DeviceMomentum::kHeavyBall:
       sgdKernel<DeviceMomentum::kHeavyBall>
-          <<<grid, kThreads, 0, computeStream()>>>(lr, beta, keep, value, buffer, grad, n);
+          <<<grid, kThreads, 0, computeStream()>>>(s, beta, decay, value, buffer, grad, n);
       break;
     case DeviceMomentum::kNesterov:
       sgdKernel<DeviceMomentum::kNesterov>
-          <<<grid, kThreads, 0, computeStream()>>>(lr, beta, keep, value, buffer, grad, n);
+          <<<grid, kThreads, 0, computeStream()>>>(s, beta, decay, value, buffer, grad, n);
       break;
   }
   GAPLAB_CUDA_CHECK_LAUNCH();
 }
 
-void launchAdamUpdate(DeviceAdamVariant variant, const DeviceAdamScalars& s, float keep, float* value, float* first,
+void launchAdamUpdate(DeviceAdamVariant variant, const DeviceAdamWScalars* s, bool decay, float* value, float* first,
                       float* second, const float* grad, int64_t n) {
   if (n == 0) return;
   const int grid = gridFor(n, kThreads);
   if (variant == DeviceAdamVariant::kAdamW)
     adamKernel<DeviceAdamVariant::kAdamW>
-        <<<grid, kThreads, 0, computeStream()>>>(s, keep, value, first, second, grad, n);
+        <<<grid, kThreads, 0, computeStream()>>>(s, decay, value, first, second, grad, n);
   else
     adamKernel<DeviceAdamVariant::kNAdamW>
-        <<<grid, kThreads, 0, computeStream()>>>(s, keep, value, first, second, grad, n);
+        <<<grid, kThreads, 0, computeStream()>>>(s, decay, value, first, second, grad, n);
   GAPLAB_CUDA_CHECK_LAUNCH();
 }
 
-void launchLambDirection(const DeviceAdamScalars& s, const LambChunk* chunks, int64_t numChunks, const float* value,
+void launchLambDirection(const DeviceLambScalars* s, const LambChunk* chunks, int64_t numChunks, const float* value,
                          float* first, float* second, const float* grad, float* direction, double* chunkSquares) {
   if (numChunks == 0) return;
   lambDirectionKernel<<<static_cast<unsigned>(numChunks), kThreads, 0, computeStream()>>>(
@@ -192,10 +199,10 @@ void launchLambDirection(const DeviceAdamScalars& s, const LambChunk* chunks, in
 }
 
 void launchLambTrustRatios(const double* chunkSquares, const int64_t* paramChunkBegin, int64_t numParams,
-                           float lr, double* ratio, float* scale) {
+                           const DeviceLambScalars* s, double* ratio, float* scale) {
   if (numParams == 0) return;
   lambTrustRatioKernel<<<static_cast<unsigned>(numParams), kThreads, 0, computeStream()>>>(
-      chunkSquares, paramChunkBegin, lr, ratio, scale);
+      chunkSquares, paramChunkBegin, s, ratio, scale);
   GAPLAB_CUDA_CHECK_LAUNCH();
 }
 

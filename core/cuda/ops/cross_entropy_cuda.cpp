@@ -1,6 +1,6 @@
 // core/cuda/ops/cross_entropy_cuda.cpp — see cross_entropy_cuda.h. The logits
-// gradient follows Variable::gradForWrite; the labels are copied to the device
-// once per forward and kept for backward.
+// gradient follows Variable::gradForWrite; host labels are copied to the device
+// once per forward and kept for backward, device labels are used in place.
 #include "core/cuda/ops/cross_entropy_cuda.h"
 
 #include <memory>
@@ -13,8 +13,9 @@ namespace {
 
 struct CrossEntropyCudaOp final : Op {
   Variable logits, loss;
-  Tensor probs;                    // softmax(logits): [rows, K] (cuda)
-  std::shared_ptr<void> labels;    // int32 [rows] (cuda)
+  Tensor probs;                       // softmax(logits): [rows, K] (cuda)
+  std::shared_ptr<void> ownedLabels;  // the upload of host labels; null for device labels
+  const int32_t* labels = nullptr;    // int32 [rows] (cuda)
   float smoothing = 0.0f;
   int64_t rows = 0, classes = 0;
 
@@ -25,21 +26,18 @@ struct CrossEntropyCudaOp final : Op {
     if (!loss.hasGrad() || !logits.requiresGrad()) return;
     GradWrite mode;
     Tensor dl = logits.gradForWrite(&mode);
-    launchCrossEntropyBackward(probs.data(), static_cast<const int32_t*>(labels.get()), loss.grad().data(), dl.data(),
-                               rows, classes, smoothing, mode == GradWrite::kAccumulate);
+    launchCrossEntropyBackward(probs.data(), labels, loss.grad().data(), dl.data(), rows, classes, smoothing,
+                               mode == GradWrite::kAccumulate);
   }
 };
 
-}  // namespace
-
-Variable softmaxCrossEntropy(Tape& tape, const Variable& logits, std::span<const int32_t> labels,
-                             float labelSmoothing, CrossEntropyStats* stats) {
+// Both public versions: `lab` holds the rows' labels on the device; `ownedLabels`
+// (may be null) keeps their storage alive until backward.
+Variable crossEntropyOnDevice(Tape& tape, const Variable& logits, const int32_t* lab,
+                              std::shared_ptr<void> ownedLabels, float labelSmoothing, CrossEntropyStats* stats) {
   const Tensor& z = logits.value();
   const int64_t classes = z.dim(-1);
   const int64_t rows = z.numel() / classes;
-  std::shared_ptr<void> deviceLabels = allocateDeviceBytes(static_cast<std::size_t>(rows) * sizeof(int32_t));
-  if (rows > 0) copyHostToDevice(deviceLabels.get(), labels.data(), static_cast<std::size_t>(rows) * sizeof(int32_t));
-  const int32_t* lab = static_cast<const int32_t*>(deviceLabels.get());
 
   Tensor probs = Tensor::empty({rows, classes}, Device::kCuda);
   // Per-row nll, smoothed loss and correctness, then their sums (stats: nll sum, correct count).
@@ -65,13 +63,32 @@ Variable softmaxCrossEntropy(Tape& tape, const Variable& logits, std::span<const
     op->logits = logits;
     op->loss = loss;
     op->probs = probs;
-    op->labels = std::move(deviceLabels);
+    op->ownedLabels = std::move(ownedLabels);
+    op->labels = lab;
     op->smoothing = labelSmoothing;
     op->rows = rows;
     op->classes = classes;
     tape.push(std::move(op));
   }
   return loss;
+}
+
+}  // namespace
+
+Variable softmaxCrossEntropy(Tape& tape, const Variable& logits, std::span<const int32_t> labels,
+                             float labelSmoothing, CrossEntropyStats* stats) {
+  const Tensor& z = logits.value();
+  const int64_t rows = z.numel() / z.dim(-1);
+  std::shared_ptr<void> deviceLabels = allocateDeviceBytes(static_cast<std::size_t>(rows) * sizeof(int32_t));
+  if (rows > 0) copyHostToDevice(deviceLabels.get(), labels.data(), static_cast<std::size_t>(rows) * sizeof(int32_t));
+  const auto* lab = static_cast<const int32_t*>(deviceLabels.get());
+  return crossEntropyOnDevice(tape, logits, lab, std::move(deviceLabels), labelSmoothing, stats);
+}
+
+Variable softmaxCrossEntropy(Tape& tape, const Variable& logits, const int32_t* deviceLabels, int64_t rows,
+                             float labelSmoothing) {
+  (void)rows;  // checked against the logits by core/ops/cross_entropy.cpp
+  return crossEntropyOnDevice(tape, logits, deviceLabels, nullptr, labelSmoothing, nullptr);
 }
 
 }  // namespace gaplab::cuda

@@ -9,8 +9,15 @@
 
 namespace gaplab::cuda {
 
-// logits: [..., K] (cuda), labels: host, one per row -> scalar mean loss (cuda)
+// logits: [..., K] (cuda), labels: host, one per row -> scalar mean loss (cuda);
+// uploads the labels, then the device-label version below.
 Variable softmaxCrossEntropy(Tape& tape, const Variable& logits, std::span<const int32_t> labels,
                              float labelSmoothing, CrossEntropyStats* stats);
+
+// logits: [..., K] (cuda), deviceLabels: `rows` int32 on the device, not copied
+// (kept by pointer for backward) -> scalar mean loss (cuda). No host copy and no
+// synchronisation: capturable in a CUDA graph.
+Variable softmaxCrossEntropy(Tape& tape, const Variable& logits, const int32_t* deviceLabels, int64_t rows,
+                             float labelSmoothing);
 
 }  // namespace gaplab::cuda

@@ -42,6 +42,14 @@ TEST(SoftmaxCrossEntropy, RejectsBadLabels) {
   EXPECT_THROW(softmaxCrossEntropy(tape, z, tooMany), std::invalid_argument);
 }
 
+TEST(SoftmaxCrossEntropy, DeviceLabelsRejectCpuLogits) {
+  // Without CUDA: "device labels need the CUDA backend"; with it: the logits must be on cuda.
+  Tape tape;
+  Variable z(Tensor::zeros({2, 3}));
+  const int32_t labels[2] = {0, 1};
+  EXPECT_THROW(softmaxCrossEntropy(tape, z, labels, 2), std::invalid_argument);
+}
+
 TEST(SoftmaxCrossEntropy, GradientMatchesFiniteDifferences) {
   ParameterArena arena;
   RngStream rng(1, RngPurpose::kInit);

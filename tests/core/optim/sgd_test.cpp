@@ -95,6 +95,16 @@ TEST(Sgd, StepChecksArenaAndLearningRate) {
   EXPECT_EQ(sgd.stepCount(), 0);
 }
 
+TEST(Sgd, GraphHalvesOfAStepNeedAGpuArena) {
+  // stageStep / enqueueUpdate are the CUDA-graph halves of a GPU step; on a cpu
+  // arena (and in a build without CUDA) they refuse and leave the count alone.
+  Sgd sgd;
+  TwoParamArena t(1, 1);
+  EXPECT_THROW(sgd.stageStep(t.arena, 0.1f), std::logic_error);
+  EXPECT_THROW(sgd.enqueueUpdate(t.arena), std::logic_error);
+  EXPECT_EQ(sgd.stepCount(), 0);
+}
+
 TEST(Sgd, StepCountCanBeRestored) {
   Sgd sgd;
   sgd.setStepCount(41);
