@@ -1,6 +1,7 @@
 // workloads/classification_workload.cpp — see classification_workload.h.
 #include "workloads/classification_workload.h"
 
+#include "core/device_memory.h"
 #include "core/ops/cross_entropy.h"
 
 namespace gaplab {
@@ -30,6 +31,34 @@ Variable ClassificationWorkload::trainForward(Tape& tape, int64_t step) {
 void ClassificationWorkload::useDevice(Device device) {
   arena_->moveTo(device);
   device_ = device;
+}
+
+std::string ClassificationWorkload::graphCaptureBlocker() const {
+  return device_ == Device::kCuda ? std::string() : "CUDA graphs need device: cuda";
+}
+
+void ClassificationWorkload::stageBatch(int64_t step) {
+  (void)step;  // the loader's position is the step (seekTrainingData)
+  if (!graphCaptureBlocker().empty()) throw std::logic_error("stageBatch: " + graphCaptureBlocker());
+  Batch batch = loader_.nextTrainingBatch();
+  const int64_t rows = static_cast<int64_t>(batch.labels.size());
+  if (!stagedInputs_.defined()) {
+    stagedInputs_ = Tensor::empty(batch.inputs.shape(), device_);
+    stagedLabels_ = allocateDeviceBytes(static_cast<std::size_t>(rows) * sizeof(int32_t));
+    stagedRows_ = rows;
+  }
+  if (batch.inputs.shape() != stagedInputs_.shape() || rows != stagedRows_)
+    throw std::logic_error("stageBatch: training batches changed shape (" + shapeToString(batch.inputs.shape()) +
+                           " after " + shapeToString(stagedInputs_.shape()) + ")");
+  stagedInputs_.copyFrom(batch.inputs);
+  copyHostToDevice(stagedLabels_.get(), batch.labels.data(), static_cast<std::size_t>(rows) * sizeof(int32_t));
+}
+
+Variable ClassificationWorkload::forwardStaged(Tape& tape, int64_t step) {
+  Variable x(stagedInputs_, RequiresGrad::kNo);
+  Variable logits = model_->forward(tape, x, ForwardContext{NormMode::kTrain, seed_, step});
+  return softmaxCrossEntropy(tape, logits, static_cast<const int32_t*>(stagedLabels_.get()), stagedRows_,
+                             labelSmoothing_);
 }
 
 void ClassificationWorkload::seekTrainingData(int64_t step) {

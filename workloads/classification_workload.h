@@ -38,6 +38,9 @@ class ClassificationWorkload final : public Workload {
   int64_t examplesPerStep() const override { return loader_.globalBatchSize(); }
   void seekTrainingData(int64_t step) override;
   void useDevice(Device device) override;
+  std::string graphCaptureBlocker() const override;
+  void stageBatch(int64_t step) override;
+  Variable forwardStaged(Tape& tape, int64_t step) override;
 
  private:
   static constexpr int64_t kEvalBatch = 256;  // bounds im2col memory in convnets
@@ -48,6 +51,11 @@ class ClassificationWorkload final : public Workload {
   uint64_t seed_;
   float labelSmoothing_;
   Device device_ = Device::kCpu;  // where the model lives; batches are copied there
+  // The staged batch (CUDA graphs): inputs and int32 labels on the device,
+  // allocated at the first stageBatch and refilled in place every step.
+  Tensor stagedInputs_;
+  std::shared_ptr<void> stagedLabels_;
+  int64_t stagedRows_ = 0;
 };
 
 }  // namespace gaplab

@@ -34,6 +34,10 @@ RunConfig parseRunConfig(ConfigDocument& doc) {
   rc.precision = precision == "tf32"   ? ComputePrecision::kTf32
                  : precision == "bf16" ? ComputePrecision::kBf16
                                        : ComputePrecision::kFp32;
+  // Not among the workload defaults: configs that do not set it keep their trial ids.
+  rc.training.cudaGraph = root.section("training").getChoice("cuda_graph", "false", {"false", "true"}) == "true";
+  if (rc.training.cudaGraph && rc.device == Device::kCpu)
+    root.section("training").fail("cuda_graph", "true with device: cpu", "false, or device: cuda (a CUDA graph replays GPU work)");
   if (rc.precision != ComputePrecision::kFp32 && rc.device == Device::kCpu)
     root.fail("precision", "'" + precision + "' with device: cpu",
               "fp32 on the cpu (tf32 and bf16 are GPU tensor-core modes; set device: cuda)");

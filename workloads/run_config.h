@@ -31,6 +31,9 @@ struct TrainingConfig {
   double gradClipNorm = 0.0;      // 0: no clipping
   bool evalAtStart = false;       // also evaluate before the first step (continual evaluation needs the start)
   WeightDistanceTracking weightDistance = WeightDistanceTracking::kOff;
+  // training.cuda_graph: capture the step as a CUDA graph and replay it (device:
+  // cuda, one rank, no clipping, a workload with a staged batch; docs/cuda.md).
+  bool cudaGraph = false;
 };
 
 struct OptimizerConfig {

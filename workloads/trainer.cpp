@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/device_graph.h"
 #include "core/device_memory.h"
 #include "core/optim/grad_clip.h"
 #include "distributed/gradient_reducer.h"
@@ -22,6 +23,10 @@ namespace gaplab {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+// Eager steps before the training step is captured as a CUDA graph: the caching
+// allocator and cuBLAS have then allocated everything the step needs.
+constexpr int64_t kGraphWarmupSteps = 3;
+
 double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 std::string hostName() {
@@ -117,6 +122,24 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
   if (!st.curve.empty()) progress.lastEval = &st.curve.back();
   bool stop = false;
   std::unique_ptr<GradientReducer> reducer;  // data parallel only; built once per run
+  // training.cuda_graph: whether this run can use it, and its graph once captured.
+  struct GraphState {
+    bool enabled = false;
+    std::string reason;  // why no graph is used (not possible, or capture refused)
+    std::unique_ptr<DeviceGraph> graph;
+    Tensor loss;  // the graph's loss output, read after every replay
+    int64_t eagerSteps = 0, replays = 0;
+  } graphs;
+  if (tc.cudaGraph) {
+    const std::string blocker = workload_.graphCaptureBlocker();
+    if (comm_.size() > 1)
+      graphs.reason = "data-parallel steps (gradient all-reduce) are not captured";
+    else if (tc.gradClipNorm > 0.0)
+      graphs.reason = "gradient clipping reads the norm back to the host every step";
+    else if (!blocker.empty())
+      graphs.reason = blocker;
+    graphs.enabled = graphs.reason.empty();
+  }
   if (comm_.size() > 1)
     reducer = std::make_unique<GradientReducer>(
         arena, comm_, static_cast<int64_t>(config_.distributed.bucketMb * 1024.0 * 1024.0));
@@ -186,7 +209,44 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
       // ---- timed region: data, forward, backward, all-reduce, optimizer ----
       const Clock::time_point t0 = Clock::now();
       double lossValue = 0.0;
-      {
+      if (graphs.enabled) {
+        // training.cuda_graph: the staged step (see workload.h), captured once after
+        // a few eager steps (caches filled) and replayed; eager when capture failed.
+        lr = schedule_.learningRate(step);
+        workload_.stageBatch(step);
+        optimizer_.stageStep(arena, static_cast<float>(lr));
+        auto stagedStep = [&]() -> Tensor {
+          arena.zeroGrad();
+          Tape tape;
+          Variable loss = workload_.forwardStaged(tape, step);
+          tape.backward(loss);
+          optimizer_.enqueueUpdate(arena);
+          return loss.value();
+        };
+        if (!graphs.graph && graphs.reason.empty() && graphs.eagerSteps >= kGraphWarmupSteps) {
+          try {
+            graphs.graph = captureDeviceGraph([&] { graphs.loss = stagedStep(); });
+          } catch (const DeviceGraphCaptureError& e) {
+            graphs.reason = e.what();  // e.g. dropout draws its mask on the host every step
+          }
+        }
+        if (graphs.graph) {
+          graphs.graph->launch();
+          lossValue = graphs.loss.item();
+          ++graphs.replays;
+        } else {
+          lossValue = stagedStep().item();
+          ++graphs.eagerSteps;
+        }
+        synchronizeDevice();
+        if (!std::isfinite(lossValue)) {
+          timed += secondsSince(t0);
+          result.status = TrialStatus::kDiverged;
+          result.statusMessage = "training loss became " + std::to_string(lossValue) + " at step " +
+                                 std::to_string(step) + " (learning rate " + std::to_string(lr) + ")";
+          break;
+        }
+      } else {
         lr = schedule_.learningRate(step);
         arena.zeroGrad();
         Tape tape;  // freed (activations back to the allocator) inside the timed region
@@ -288,6 +348,11 @@ TrialResult Trainer::run(double setupSeconds, const std::atomic<bool>* stopReque
   if (checkpointing && checkpoints->onFinish && result.status != TrialStatus::kFailed &&
       result.status != TrialStatus::kInterrupted)
     saveCheckpoint();
+  if (tc.cudaGraph)
+    result.statusMessage += graphs.replays > 0 ? "; CUDA graph replayed for " + std::to_string(graphs.replays) + " steps"
+                                               : "; training.cuda_graph not used: " +
+                                                     (graphs.reason.empty() ? std::string("fewer steps than the warm-up")
+                                                                            : graphs.reason);
   if (st.resumes > 0)
     result.statusMessage += " (resumed " + std::to_string(st.resumes) + (st.resumes == 1 ? " time)" : " times)");
   result.curve = std::move(st.curve);

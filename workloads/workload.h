@@ -56,6 +56,23 @@ class Workload {
     if (device != Device::kCpu)
       throw std::invalid_argument("this workload runs on the cpu only (device: " + toString(device) + " refused)");
   }
+
+  // CUDA graphs (training.cuda_graph, core/device_graph.h). A workload that can
+  // train from device buffers it owns splits trainForward in two: stageBatch
+  // draws the batch of `step` and copies it into those buffers (host work,
+  // timed), forwardStaged runs model and loss on them with no host data, so the
+  // trainer can capture it once and replay it. graphCaptureBlocker() is empty
+  // when the workload supports this, else why not.
+  virtual std::string graphCaptureBlocker() const { return "the workload has no staged training batch"; }
+  virtual void stageBatch(int64_t step) {
+    (void)step;
+    throw std::logic_error("stageBatch: " + graphCaptureBlocker());
+  }
+  virtual Variable forwardStaged(Tape& tape, int64_t step) {
+    (void)tape;
+    (void)step;
+    throw std::logic_error("forwardStaged: " + graphCaptureBlocker());
+  }
 };
 
 }  // namespace gaplab

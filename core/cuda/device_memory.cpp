@@ -7,7 +7,8 @@
 // every step. Blocks are rounded up to 512 bytes and kept by size; because all
 // work runs on one compute stream, a returned block can be reused at once.
 // On cudaErrorMemoryAllocation the cache is emptied and the allocation retried
-// once before DeviceOutOfMemory is thrown.
+// once before DeviceOutOfMemory is thrown. While a CUDA graph is captured, the
+// capturing thread allocates from the graph's private pool (capture_pool.h).
 #include "core/device_memory.h"
 
 #include <map>
@@ -15,7 +16,9 @@
 #include <sstream>
 #include <vector>
 
+#include "core/cuda/capture_pool.h"
 #include "core/cuda/cuda_check.h"
+#include "core/device_graph.h"
 #include "core/cuda/kernels/elementwise_kernels.h"
 #include "core/cuda/stream.h"
 
@@ -99,19 +102,31 @@ std::shared_ptr<void> allocateDeviceBytes(std::size_t bytes) {
   if (!unavailable.empty()) throw std::runtime_error("device allocation: " + unavailable);
   const std::size_t rounded = (bytes + kRounding - 1) / kRounding * kRounding + (bytes == 0 ? kRounding : 0);
   DeviceCache& c = cache();
+  std::shared_ptr<cuda::CapturePool> pool = cuda::currentCapturePool();
   void* block = nullptr;
   {
     std::lock_guard<std::mutex> lock(c.mutex);
-    auto it = c.freeBlocks.find(rounded);
-    if (it != c.freeBlocks.end()) {
-      block = it->second;
-      c.freeBlocks.erase(it);
-      c.cached -= rounded;
-    } else {
+    if (pool) {
+      auto it = pool->freeBlocks.find(rounded);
+      if (it != pool->freeBlocks.end()) {
+        block = it->second;
+        pool->freeBlocks.erase(it);
+        c.cached -= rounded;
+      }
+    }
+    if (!block) {
+      auto it = c.freeBlocks.find(rounded);
+      if (it != c.freeBlocks.end()) {
+        block = it->second;
+        c.freeBlocks.erase(it);
+        c.cached -= rounded;
+      }
+    }
+    if (!block) {
       cudaError_t status = cudaMalloc(&block, rounded);
-      if (status == cudaErrorMemoryAllocation) {
+      if (status == cudaErrorMemoryAllocation && !pool) {
         cudaGetLastError();
-        synchronizeDevice();  // cached blocks may still be read by queued kernels
+        GAPLAB_CUDA_CHECK(cudaStreamSynchronize(cuda::computeStream()));  // cached blocks may still be read
         releaseLocked(c);
         status = cudaMalloc(&block, rounded);
       }
@@ -127,14 +142,38 @@ std::shared_ptr<void> allocateDeviceBytes(std::size_t bytes) {
     }
     c.used += rounded;
   }
-  return std::shared_ptr<void>(block, [rounded](void* p) {
+  // A block from a capture returns to that graph's pool, any other to the shared cache.
+  return std::shared_ptr<void>(block, [rounded, pool](void* p) {
     DeviceCache& cc = cache();
     std::lock_guard<std::mutex> lock(cc.mutex);
-    cc.freeBlocks.emplace(rounded, p);
+    if (pool)
+      pool->freeBlocks.emplace(rounded, p);
+    else
+      cc.freeBlocks.emplace(rounded, p);
     cc.cached += rounded;
     cc.used -= rounded;
   });
 }
+
+namespace cuda {
+
+CapturePool::~CapturePool() {
+  DeviceCache& c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  c.freeBlocks.insert(freeBlocks.begin(), freeBlocks.end());
+}
+
+namespace {
+thread_local std::shared_ptr<CapturePool> tCurrentPool;
+}  // namespace
+
+CapturePoolScope::CapturePoolScope(std::shared_ptr<CapturePool> pool) : previous_(std::move(tCurrentPool)) {
+  tCurrentPool = std::move(pool);
+}
+CapturePoolScope::~CapturePoolScope() { tCurrentPool = std::move(previous_); }
+const std::shared_ptr<CapturePool>& currentCapturePool() { return tCurrentPool; }
+
+}  // namespace cuda
 
 void releaseCachedDeviceMemory() {
   DeviceCache& c = cache();
@@ -156,6 +195,7 @@ std::size_t usedDeviceBytes() {
 
 void copyHostToDevice(void* deviceDst, const void* hostSrc, std::size_t bytes) {
   if (bytes == 0) return;
+  refuseDuringCapture("a copy of host data to the GPU");
   // Pageable host memory: the runtime stages the copy, so the host buffer may be
   // reused as soon as this returns.
   GAPLAB_CUDA_CHECK(cudaMemcpyAsync(deviceDst, hostSrc, bytes, cudaMemcpyHostToDevice, cuda::computeStream()));
@@ -163,6 +203,7 @@ void copyHostToDevice(void* deviceDst, const void* hostSrc, std::size_t bytes) {
 
 void copyDeviceToHost(void* hostDst, const void* deviceSrc, std::size_t bytes) {
   if (bytes == 0) return;
+  refuseDuringCapture("a copy of GPU data to the host");
   GAPLAB_CUDA_CHECK(cudaMemcpyAsync(hostDst, deviceSrc, bytes, cudaMemcpyDeviceToHost, cuda::computeStream()));
   GAPLAB_CUDA_CHECK(cudaStreamSynchronize(cuda::computeStream()));
 }
@@ -181,6 +222,9 @@ void fillDevice(float* deviceDst, std::size_t count, float value) {
   cuda::launchFill(deviceDst, static_cast<int64_t>(count), value);
 }
 
-void synchronizeDevice() { GAPLAB_CUDA_CHECK(cudaStreamSynchronize(cuda::computeStream())); }
+void synchronizeDevice() {
+  refuseDuringCapture("waiting for the GPU");
+  GAPLAB_CUDA_CHECK(cudaStreamSynchronize(cuda::computeStream()));
+}
 
 }  // namespace gaplab

@@ -33,7 +33,8 @@ TEST(ReferenceBenchmark, CpuCasesStartWithTheTwoMlpBatchSizes) {
 }
 
 TEST(ReferenceBenchmark, CudaCasesAreTheGpuSizesOfDesign) {
-  EXPECT_EQ(referenceBenchmarkCases("cuda"), (std::vector<std::string>{"mlp_b128", "mlp_b4096", "lm", "moe8k2"}));
+  EXPECT_EQ(referenceBenchmarkCases("cuda"), (std::vector<std::string>{"mlp_b128", "mlp_b4096", "lm", "moe8k2",
+                                                                      "mlp_b128_graph", "mlp_b4096_graph"}));
 }
 
 TEST(ReferenceBenchmark, GpuPrecisionOnTheCpuIsRefused) {

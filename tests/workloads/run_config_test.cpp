@@ -79,6 +79,17 @@ TEST(RunConfig, RejectsUnknownDeviceAndGpuPrecisionOnTheCpu) {
   EXPECT_NE(precision.find("device: cuda"), std::string::npos) << precision;
 }
 
+TEST(RunConfig, CudaGraphIsOffByDefaultAndNeedsCuda) {
+  ConfigDocument doc = loadRunDocument(writeConfig("graph.yaml", "workload: fmnist_mlp\n"), {});
+  EXPECT_FALSE(parseRunConfig(doc).training.cudaGraph);
+  const std::string msg = errorOf("workload: fmnist_mlp\ntraining:\n  cuda_graph: true\n");
+  EXPECT_NE(msg.find("cfg.yaml:3: training.cuda_graph"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("device: cuda"), std::string::npos) << msg;
+  ConfigDocument gpu = loadRunDocument(
+      writeConfig("graph2.yaml", "workload: fmnist_mlp\ndevice: cuda\ntraining:\n  cuda_graph: true\n"), {});
+  EXPECT_TRUE(parseRunConfig(gpu).training.cudaGraph);
+}
+
 TEST(RunConfig, RejectsNonPositiveBatchSize) {
   for (const char* v : {"0", "-5"}) {
     const std::string msg = errorOf(std::string("workload: fmnist_mlp\ntraining:\n  batch_size: ") + v + "\n");

@@ -182,5 +182,32 @@ TEST_F(DeviceTrainingTest, OutOfMemoryIsAFailedTrialWithAClearMessage) {
   EXPECT_EQ(Tensor::full({2}, 3.0f, Device::kCuda).toVector(), std::vector<float>(2, 3.0f));
 }
 
+// training.cuda_graph: the step captured once and replayed gives the eager
+// run's curve (the same kernels on the same data), and says it replayed.
+TEST_F(DeviceTrainingTest, CudaGraphRunMatchesTheEagerRun) {
+  if (!fs::exists("/usr/share/datasets/fashion-mnist")) GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  std::vector<std::string> eager = kShortFmnistMlp;
+  eager.push_back("device=cuda");
+  std::vector<std::string> graph = eager;
+  graph.push_back("training.cuda_graph=true");
+  const TrialResult e = run("fmnist_mlp", eager);
+  const TrialResult g = run("fmnist_mlp", graph);
+  expectCurvesClose(e, g, 1e-6);
+  EXPECT_NE(g.statusMessage.find("CUDA graph replayed for"), std::string::npos) << g.statusMessage;
+}
+
+// Dropout draws its mask on the host every step: the capture is refused, the
+// run trains eagerly and says why.
+TEST_F(DeviceTrainingTest, CudaGraphFallsBackToEagerStepsWhenAnOpCannotBeCaptured) {
+  if (!fs::exists("/usr/share/datasets/fashion-mnist")) GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  std::vector<std::string> o = kShortFmnistMlp;
+  o.push_back("device=cuda");
+  o.push_back("model.dropout=0.1");
+  o.push_back("training.cuda_graph=true");
+  const TrialResult r = run("fmnist_mlp", o);
+  EXPECT_EQ(r.status, TrialStatus::kMaxSteps) << r.statusMessage;
+  EXPECT_NE(r.statusMessage.find("training.cuda_graph not used"), std::string::npos) << r.statusMessage;
+}
+
 }  // namespace
 }  // namespace gaplab
