@@ -58,8 +58,11 @@ if want bench; then
 fi
 
 want runs && log "gaplab run with device: cuda (fmnist_mlp, lm)"
-want runs && for w in fmnist_mlp lm; do
-  timeout 150 $g run examples/$w.yaml --set device=cuda --out "$OUT/$w.h5" --overwrite > "$OUT/run_$w.log" 2>&1
+want runs && for w in fmnist_mlp fmnist_mlp_graph lm; do
+  config=examples/${w%_graph}.yaml
+  extra=""
+  [ "$w" = fmnist_mlp_graph ] && extra="--set training.cuda_graph=true"
+  timeout 150 $g run $config --set device=cuda $extra --out "$OUT/$w.h5" --overwrite > "$OUT/run_$w.log" 2>&1
   log "$w exit $? (0 = target reached): $(tail -2 "$OUT/run_$w.log" | tr '\n' ' ')"
   $g summary "$OUT/$w.h5" 2>&1 | tee -a "$OUT/summary.txt"
 done
