@@ -15,7 +15,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/gaplab-gpu-check}
-mkdir -p "$OUT"
+# The device tool brings back at most 8 files from $OUT: five logs go there
+# (summary, build, ctest_gpu, runs, share), results files stay in $RES.
+RES=/tmp/gaplab-gpu-results
+mkdir -p "$OUT" "$RES"
 log() { echo "== $(date +%T) $*" | tee -a "$OUT/summary.txt"; }
 deps=$PWD/.device-deps
 
@@ -62,15 +65,17 @@ want runs && for w in fmnist_mlp fmnist_mlp_graph lm; do
   config=examples/${w%_graph}.yaml
   extra=""
   [ "$w" = fmnist_mlp_graph ] && extra="--set training.cuda_graph=true"
-  timeout 150 $g run $config --set device=cuda $extra --out "$OUT/$w.h5" --overwrite > "$OUT/run_$w.log" 2>&1
-  log "$w exit $? (0 = target reached): $(tail -2 "$OUT/run_$w.log" | tr '\n' ' ')"
-  $g summary "$OUT/$w.h5" 2>&1 | tee -a "$OUT/summary.txt"
+  echo "== $w" >> "$OUT/runs.log"
+  timeout 150 $g run $config --set device=cuda $extra --out "$RES/$w.h5" --overwrite >> "$OUT/runs.log" 2>&1
+  log "$w exit $? (0 = target reached): $(tail -2 "$OUT/runs.log" | tr '\n' ' ')"
+  $g summary "$RES/$w.h5" 2>&1 | tee -a "$OUT/summary.txt"
 done
 want share && log "several trials on one GPU: 8 lm trials with 1 worker, then 4 workers (examples/gpu_shared_sweep.yaml)"
 want share && for np in 2 5; do
   start=$SECONDS
+  echo "== mpirun -np $np" >> "$OUT/share.log"
   timeout 120 mpirun --allow-run-as-root --oversubscribe -np $np $g sweep examples/gpu_shared_sweep.yaml \
-    --out "$OUT/shared_np$np.h5" > "$OUT/shared_np$np.log" 2>&1
+    --out "$RES/shared_np$np.h5" >> "$OUT/share.log" 2>&1
   rc=$?
   log "mpirun -np $np (workers $((np - 1))): exit $rc, wall $((SECONDS - start)) s"
 done
