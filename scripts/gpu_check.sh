@@ -74,6 +74,7 @@ want share && log "several trials on one GPU: 8 lm trials with 1 worker, then 4 
 want share && for np in 2 5; do
   start=$SECONDS
   echo "== mpirun -np $np" >> "$OUT/share.log"
+  rm -rf "$RES/shared_np$np.h5" "$RES/shared_np$np.h5.ckpt.d"  # a rerun would skip the done trials
   timeout 120 mpirun --allow-run-as-root --oversubscribe -np $np $g sweep examples/gpu_shared_sweep.yaml \
     --out "$RES/shared_np$np.h5" >> "$OUT/share.log" 2>&1
   rc=$?
