@@ -39,10 +39,14 @@ DeviceCache& cache() {
   return *c;
 }
 
+// Frees the shared cache's blocks. `cached` also counts the free blocks of live
+// graphs' capture pools, which stay: subtract only what is freed here.
 void releaseLocked(DeviceCache& c) {
-  for (auto& [size, block] : c.freeBlocks) cudaFree(block);
+  for (auto& [size, block] : c.freeBlocks) {
+    cudaFree(block);
+    c.cached -= size;
+  }
   c.freeBlocks.clear();
-  c.cached = 0;
 }
 
 std::string mib(std::size_t bytes) {
