@@ -107,6 +107,10 @@ std::shared_ptr<void> allocateDeviceBytes(std::size_t bytes) {
   const std::size_t rounded = (bytes + kRounding - 1) / kRounding * kRounding + (bytes == 0 ? kRounding : 0);
   DeviceCache& c = cache();
   std::shared_ptr<cuda::CapturePool> pool = cuda::currentCapturePool();
+  // A capture without a pool (begun outside captureDeviceGraph) would get blocks
+  // from the shared cache that are handed out again while its graph replays into
+  // them, and its OOM retry would synchronise the capturing stream: refuse.
+  if (!pool) refuseDuringCapture("a device allocation outside captureDeviceGraph's pool");
   void* block = nullptr;
   {
     std::lock_guard<std::mutex> lock(c.mutex);

@@ -4,11 +4,14 @@
 // stay reserved for the graph (label gpu; skipped without a GPU).
 #include "core/device_graph.h"
 
+#include <cuda_runtime_api.h>
+
 #include <cstring>
 #include <set>
 
 #include "core/compute_precision.h"
 #include "core/cuda/device_gemm.h"
+#include "core/cuda/stream.h"
 #include "core/device_memory.h"
 #include "core/tensor.h"
 #include "tests/core/cuda/parity.h"
@@ -147,6 +150,27 @@ TEST(DeviceGraph, CapturedGemmMatchesTheEagerProduct) {
     }
   }
   setComputePrecision(before);
+}
+
+// A capture begun without captureDeviceGraph has no private pool: an allocation
+// in it would come from the shared cache and be handed out again between
+// replays, so it is refused.
+TEST(DeviceGraph, AllocationInACaptureWithoutPoolIsRefused) {
+  GAPLAB_REQUIRE_GPU();
+  const cudaStream_t stream = cuda::computeStream();
+  ASSERT_EQ(cudaStreamBeginCapture(stream, cudaStreamCaptureModeRelaxed), cudaSuccess);
+  bool refused = false;
+  try {
+    allocateDeviceBytes(1024);
+  } catch (const DeviceGraphCaptureError&) {
+    refused = true;
+  }
+  cudaGraph_t graph = nullptr;
+  cudaStreamEndCapture(stream, &graph);
+  if (graph) cudaGraphDestroy(graph);
+  EXPECT_TRUE(refused);
+  EXPECT_FALSE(deviceCaptureActive());
+  EXPECT_EQ(Tensor::full({2}, 1.5f, Device::kCuda).toVector(), std::vector<float>(2, 1.5f));
 }
 
 }  // namespace
