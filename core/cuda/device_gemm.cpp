@@ -1,5 +1,17 @@
 // core/cuda/device_gemm.cpp — cuBLAS calls behind device_gemm.h; one handle per
-// thread, created on first use and bound to the compute stream.
+// thread, created on first use and bound to the compute stream, with a workspace
+// of its own.
+//
+// Why the workspace (cublasSetWorkspace): without one, cuBLAS takes scratch from
+// its internal pool, and a product captured in a CUDA graph (core/device_graph.h)
+// makes it allocate inside the capture (CUDA >= 12.2: cudaMallocAsync, i.e.
+// memory-allocation nodes in our graph; older versions: a new workspace per
+// captured graph that is never returned). A fixed buffer allocated once, with
+// the size NVIDIA recommends (32 MiB on Hopper and later, 4 MiB before), keeps
+// the captured graph free of allocations, and eager and captured products see
+// the same workspace and so choose the same algorithms (graph replays match the
+// eager steps). cublasSetStream resets the workspace to the default pool, so it
+// is set after the stream.
 #include "core/cuda/device_gemm.h"
 
 #include <algorithm>
@@ -18,11 +30,22 @@ class CublasHandle {
  public:
   CublasHandle() {
     GAPLAB_CUBLAS_CHECK(cublasCreate(&handle_));
-    GAPLAB_CUBLAS_CHECK(cublasSetStream(handle_, computeStream()));
+    try {
+      GAPLAB_CUBLAS_CHECK(cublasSetStream(handle_, computeStream()));
+      int device = 0, major = 0;
+      GAPLAB_CUDA_CHECK(cudaGetDevice(&device));
+      GAPLAB_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+      const std::size_t bytes = std::size_t(major >= 9 ? 32 : 4) << 20;
+      // Straight from cudaMalloc (256-byte aligned, as cuBLAS requires), not the
+      // caching allocator: it lives as long as the handle, outside any graph's pool.
+      GAPLAB_CUDA_CHECK(cudaMalloc(&workspace_, bytes));
+      GAPLAB_CUBLAS_CHECK(cublasSetWorkspace(handle_, workspace_, bytes));  // after cublasSetStream
+    } catch (...) {
+      release();
+      throw;
+    }
   }
-  ~CublasHandle() {
-    if (handle_) cublasDestroy(handle_);
-  }
+  ~CublasHandle() { release(); }
   CublasHandle(const CublasHandle&) = delete;
   CublasHandle& operator=(const CublasHandle&) = delete;
   // The handle with the math mode of the current precision (TF32 tensor cores or
@@ -37,7 +60,16 @@ class CublasHandle {
   }
 
  private:
+  // No throw (a destructor; may run after the runtime shut down at exit).
+  void release() {
+    if (handle_) cublasDestroy(handle_);
+    if (workspace_) cudaFree(workspace_);
+    handle_ = nullptr;
+    workspace_ = nullptr;
+  }
+
   cublasHandle_t handle_ = nullptr;
+  void* workspace_ = nullptr;
   bool tf32_ = false;
 };
 

@@ -70,6 +70,9 @@ std::unique_ptr<DeviceGraph> captureDeviceGraph(const std::function<void()>& wor
     } catch (const std::exception& e) {
       abandonCapture(stream);
       throw DeviceGraphCaptureError(std::string("the step failed while being captured: ") + e.what());
+    } catch (...) {
+      abandonCapture(stream);  // whatever was thrown, the stream must not stay in capture mode
+      throw;
     }
   }
   cudaGraph_t graph = nullptr;

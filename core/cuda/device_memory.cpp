@@ -39,10 +39,14 @@ DeviceCache& cache() {
   return *c;
 }
 
+// Frees the shared cache's blocks. `cached` also counts the free blocks of live
+// graphs' capture pools, which stay: subtract only what is freed here.
 void releaseLocked(DeviceCache& c) {
-  for (auto& [size, block] : c.freeBlocks) cudaFree(block);
+  for (auto& [size, block] : c.freeBlocks) {
+    cudaFree(block);
+    c.cached -= size;
+  }
   c.freeBlocks.clear();
-  c.cached = 0;
 }
 
 std::string mib(std::size_t bytes) {
@@ -103,6 +107,10 @@ std::shared_ptr<void> allocateDeviceBytes(std::size_t bytes) {
   const std::size_t rounded = (bytes + kRounding - 1) / kRounding * kRounding + (bytes == 0 ? kRounding : 0);
   DeviceCache& c = cache();
   std::shared_ptr<cuda::CapturePool> pool = cuda::currentCapturePool();
+  // A capture without a pool (begun outside captureDeviceGraph) would get blocks
+  // from the shared cache that are handed out again while its graph replays into
+  // them, and its OOM retry would synchronise the capturing stream: refuse.
+  if (!pool) refuseDuringCapture("a device allocation outside captureDeviceGraph's pool");
   void* block = nullptr;
   {
     std::lock_guard<std::mutex> lock(c.mutex);

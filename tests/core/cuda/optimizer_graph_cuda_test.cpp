@@ -121,17 +121,27 @@ float learningRate(float base, int step) {
 
 // Runs `steps` steps on both arenas: step() on `eager`, the chosen path on
 // `other`; `afterStep(a, b, s)` may compare more (LAMB's trust ratios).
+// Keeps the GPU busy for a few milliseconds, so that the work queued after it
+// (a graph's copy of the scalar block) runs well after the host returns: a
+// stageStep that did not wait for that copy would overwrite the pinned block
+// first, and the launch would use the next step's scalars.
+void keepGpuBusy(Tensor& big) {
+  for (int i = 0; i < 20; ++i) big.fill(static_cast<float>(i));
+}
+
 template <class OptimizerType, class Options>
 void checkPath(const Options& options, float baseLr, Path path, int steps = 7,
                const std::function<void(OptimizerType&, OptimizerType&, int)>& afterStep = {}) {
   GpuTwins twins;
   OptimizerType eager(options), other(options);
   std::unique_ptr<CapturedGraph> graph;
+  Tensor big = Tensor::empty({int64_t(1) << 26}, Device::kCuda);  // 256 MiB
   for (int s = 0; s < steps; ++s) {
     twins.setGrads(300 + static_cast<uint64_t>(s));
     const float lr = learningRate(baseLr, s);
     eager.step(twins.eager, lr);
     other.stageStep(twins.other, lr);
+    keepGpuBusy(big);
     if (path == Path::kStaged) {
       other.enqueueUpdate(twins.other);
     } else {
