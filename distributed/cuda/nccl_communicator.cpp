@@ -77,7 +77,7 @@ NcclCommunicator::NcclCommunicator(MPI_Comm group) : mpi_(group) {
   }
   const double failedRanks = mpi_.allReduceSum(initError.empty() ? 0.0 : 1.0);
   if (failedRanks > 0.0) {
-    if (comm_) comm_->abort();
+    if (comm_) comm_->markFailed();
     comm_.reset();
     throw CudaError("NcclCommunicator: ncclCommInitRank failed on " + std::to_string(static_cast<int>(failedRanks)) +
                     " of " + std::to_string(mpi_.size()) + " rank(s)" +
@@ -89,7 +89,7 @@ NcclCommunicator::~NcclCommunicator() {
   // Sums still in flight finish before the communicator goes (never throws).
   if (stream_.get() != nullptr && cudaStreamSynchronize(stream_.get()) != cudaSuccess) {
     cudaGetLastError();
-    if (comm_) comm_->abort();
+    if (comm_) comm_->markFailed();
   }
 }
 
@@ -101,7 +101,7 @@ std::unique_ptr<CudaEvent> NcclCommunicator::enqueueSum(float* data, int64_t cou
     GAPLAB_NCCL_CHECK(ncclAllReduce(data, data, static_cast<std::size_t>(count), ncclFloat, ncclSum, comm_->get(),
                                     stream_.get()));
   } catch (...) {
-    comm_->abort();  // the peers' halves of this collective will never be matched
+    comm_->markFailed();  // the peers' halves of this collective will never be matched
     throw;
   }
   auto done = std::make_unique<CudaEvent>();

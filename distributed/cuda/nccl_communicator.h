@@ -45,13 +45,13 @@ class NcclComm {
  public:
   // On the current CUDA device; every rank passes the same id and its own rank.
   NcclComm(int ranks, const ncclUniqueId& id, int rank);
-  // ncclCommDestroy, or ncclCommAbort after abort() (a failed collective).
+  // ncclCommDestroy, or ncclCommAbort after markFailed() (a failed collective).
   ~NcclComm();
   NcclComm(const NcclComm&) = delete;
   NcclComm& operator=(const NcclComm&) = delete;
   ncclComm_t get() const { return comm_; }
   // Makes the destructor abort outstanding operations instead of waiting for them.
-  void abort() { aborting_ = true; }
+  void markFailed() { aborting_ = true; }
 
  private:
   ncclComm_t comm_ = nullptr;

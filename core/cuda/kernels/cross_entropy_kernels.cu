@@ -26,11 +26,6 @@ __device__ __forceinline__ void warpArgMax(float& value, int64_t& index) {
   }
 }
 
-__device__ __forceinline__ double warpSumDouble(double v) {
-  for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
-  return v;
-}
-
 __global__ void crossEntropyRowsKernel(const float* __restrict__ logits, const int32_t* __restrict__ labels,
                                        float* __restrict__ probs, double* rowNll, double* rowSmooth,
                                        double* rowCorrect, int64_t rows, int64_t classes, float smoothing) {
@@ -88,9 +83,9 @@ __global__ void crossEntropyReduceKernel(const double* rowNll, const double* row
     smooth += rowSmooth[r];
     correct += rowCorrect[r];
   }
-  nll = warpSumDouble(nll);
-  smooth = warpSumDouble(smooth);
-  correct = warpSumDouble(correct);
+  nll = warpSum(nll);
+  smooth = warpSum(smooth);
+  correct = warpSum(correct);
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   if (lane == 0) {
     scratch[0][warp] = nll;
@@ -103,9 +98,9 @@ __global__ void crossEntropyReduceKernel(const double* rowNll, const double* row
   nll = lane < warps ? scratch[0][lane] : 0.0;
   smooth = lane < warps ? scratch[1][lane] : 0.0;
   correct = lane < warps ? scratch[2][lane] : 0.0;
-  nll = warpSumDouble(nll);
-  smooth = warpSumDouble(smooth);
-  correct = warpSumDouble(correct);
+  nll = warpSum(nll);
+  smooth = warpSum(smooth);
+  correct = warpSum(correct);
   if (lane == 0) {
     loss[0] = static_cast<float>(smooth / static_cast<double>(rows));
     if (stats) {

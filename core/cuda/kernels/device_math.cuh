@@ -18,7 +18,9 @@ __device__ __forceinline__ float deviceGeluGrad(float x) {
 
 __device__ __forceinline__ float deviceSigmoid(float x) { return 1.0f / (1.0f + expf(-x)); }
 
-__device__ __forceinline__ float warpSum(float v) {
+// T is float or double (double for the optimizers' norms and LAMB's chunk sums).
+template <class T>
+__device__ __forceinline__ T warpSum(T v) {
   for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
   return v;
 }
@@ -29,15 +31,16 @@ __device__ __forceinline__ float warpMax(float v) {
 }
 
 // Sum over the block (blockDim.x a multiple of 32, at most 1024); every thread
-// gets the result. `scratch` holds 32 floats of shared memory.
-__device__ __forceinline__ float blockSum(float v, float* scratch) {
+// gets the result. `scratch` holds 32 values of T in shared memory.
+template <class T>
+__device__ __forceinline__ T blockSum(T v, T* scratch) {
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
   v = warpSum(v);
   __syncthreads();  // scratch may still be read by a previous call
   if (lane == 0) scratch[warp] = v;
   __syncthreads();
   const int warps = (blockDim.x + 31) >> 5;
-  v = lane < warps ? scratch[lane] : 0.0f;
+  v = lane < warps ? scratch[lane] : T(0);
   return warpSum(v);
 }
 

@@ -48,11 +48,6 @@ __global__ void routeKernel(float* probs, int64_t tokens, int64_t experts, int64
   }
 }
 
-__device__ __forceinline__ double warpSumDouble(double v) {
-  for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
-  return v;
-}
-
 // Block b < E sums column b of probs, block E the squared log-sum-exps.
 __global__ void routerSumsKernel(const float* probs, const float* logSumExp, int64_t tokens, int64_t experts,
                                  double* sums) {
@@ -68,12 +63,12 @@ __global__ void routerSumsKernel(const float* probs, const float* logSumExp, int
     }
   }
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  s = warpSumDouble(s);
+  s = warpSum(s);
   if (lane == 0) scratch[warp] = s;
   __syncthreads();
   if (warp == 0) {
     s = lane < (blockDim.x >> 5) ? scratch[lane] : 0.0;
-    s = warpSumDouble(s);
+    s = warpSum(s);
     if (lane == 0) sums[column] = s;
   }
 }

@@ -7,6 +7,7 @@
 
 #include "core/cuda/cuda_check.h"
 #include "core/cuda/kernels/elementwise_kernels.h"
+#include "core/cuda/kernels/device_math.cuh"
 #include "core/cuda/stream.h"
 #include "core/device_memory.h"
 
@@ -15,23 +16,6 @@ namespace {
 
 constexpr int kThreads = 256;
 
-__device__ __forceinline__ double warpSumDouble(double v) {
-  for (int offset = 16; offset > 0; offset >>= 1) v += __shfl_xor_sync(0xffffffffu, v, offset);
-  return v;
-}
-
-// Sum over the block in double (blockDim.x a multiple of 32); every thread gets
-// the result. `scratch` holds 32 doubles of shared memory.
-__device__ __forceinline__ double blockSumDouble(double v, double* scratch) {
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  v = warpSumDouble(v);
-  __syncthreads();  // scratch may still be read by a previous call
-  if (lane == 0) scratch[warp] = v;
-  __syncthreads();
-  const int warps = (blockDim.x + 31) >> 5;
-  v = lane < warps ? scratch[lane] : 0.0;
-  return warpSumDouble(v);
-}
 
 template <DeviceMomentum kMode>
 __global__ void sgdKernel(const DeviceSgdScalars* scalars, float beta, bool decay, float* value, float* buffer,
@@ -90,8 +74,8 @@ __global__ void lambDirectionKernel(const DeviceLambScalars* scalars, const Lamb
     pSq += double(p) * double(p);
     rSq += double(r) * double(r);
   }
-  pSq = blockSumDouble(pSq, scratch);
-  rSq = blockSumDouble(rSq, scratch);
+  pSq = blockSum(pSq, scratch);
+  rSq = blockSum(rSq, scratch);
   if (threadIdx.x == 0) {
     chunkSquares[2 * int64_t(blockIdx.x)] = pSq;
     chunkSquares[2 * int64_t(blockIdx.x) + 1] = rSq;
@@ -108,8 +92,8 @@ __global__ void lambTrustRatioKernel(const double* chunkSquares, const int64_t* 
     pSq += chunkSquares[2 * k];
     rSq += chunkSquares[2 * k + 1];
   }
-  pSq = blockSumDouble(pSq, scratch);
-  rSq = blockSumDouble(rSq, scratch);
+  pSq = blockSum(pSq, scratch);
+  rSq = blockSum(rSq, scratch);
   if (threadIdx.x == 0) {
     const double r = pSq > 0.0 && rSq > 0.0 ? sqrt(pSq) / sqrt(rSq) : 1.0;
     ratio[blockIdx.x] = r;
@@ -131,7 +115,7 @@ __global__ void sumOfSquaresPartialKernel(const float* x, int64_t n, double* par
     const double v = x[i];
     s += v * v;
   }
-  s = blockSumDouble(s, scratch);
+  s = blockSum(s, scratch);
   if (threadIdx.x == 0) partial[blockIdx.x] = s;
 }
 
@@ -140,7 +124,7 @@ __global__ void sumPartialsKernel(const double* partial, int count, double* resu
   __shared__ double scratch[32];
   double s = 0.0;
   for (int k = threadIdx.x; k < count; k += blockDim.x) s += partial[k];
-  s = blockSumDouble(s, scratch);
+  s = blockSum(s, scratch);
   if (threadIdx.x == 0) *result = s;
 }
 
