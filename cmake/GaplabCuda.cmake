@@ -2,6 +2,7 @@
 # AUTO enables it when a toolkit is found (nvcc on PATH or /usr/local/cuda);
 # ON fails loudly without one. Compiling needs no GPU; running the gpu tests does.
 set(GAPLAB_HAVE_CUDA OFF)
+set(GAPLAB_HAVE_NCCL OFF)
 if(NOT GAPLAB_CUDA MATCHES "^(AUTO|ON|OFF)$")
   message(FATAL_ERROR "GAPLAB_CUDA must be AUTO, ON or OFF, got '${GAPLAB_CUDA}'")
 endif()
@@ -33,16 +34,26 @@ if(GAPLAB_HAVE_CUDA)
   set(CMAKE_CUDA_RUNTIME_LIBRARY Shared)
   list(APPEND CMAKE_CUDA_IMPLICIT_LINK_DIRECTORIES ${CUDAToolkit_LIBRARY_DIR})
   # NCCL ships beside the toolkit (/usr/local/cuda/lib64) but has no CMake target.
-  find_library(GAPLAB_NCCL_LIBRARY nccl HINTS ${CUDAToolkit_LIBRARY_DIR} /usr/local/cuda/lib64)
-  find_path(GAPLAB_NCCL_INCLUDE_DIR nccl.h HINTS ${CUDAToolkit_INCLUDE_DIRS} /usr/local/cuda/include)
-  if(NOT GAPLAB_NCCL_LIBRARY OR NOT GAPLAB_NCCL_INCLUDE_DIR)
-    message(FATAL_ERROR "gaplab's CUDA backend needs NCCL (libnccl.so, nccl.h) beside the CUDA toolkit; "
-                        "install NCCL or configure with -DGAPLAB_CUDA=OFF")
+  # Without it the backend still builds: ranks then sum device gradients through
+  # host memory over MPI (distributed/trial_communicator.h), which is slower.
+  if(GAPLAB_NCCL)
+    find_library(GAPLAB_NCCL_LIBRARY NAMES nccl libnccl.so.2 HINTS ${CUDAToolkit_LIBRARY_DIR} /usr/local/cuda/lib64)
+    find_path(GAPLAB_NCCL_INCLUDE_DIR nccl.h HINTS ${CUDAToolkit_INCLUDE_DIRS} /usr/local/cuda/include)
   endif()
-  add_library(gaplab_nccl INTERFACE)
-  target_link_libraries(gaplab_nccl INTERFACE ${GAPLAB_NCCL_LIBRARY})
-  target_include_directories(gaplab_nccl INTERFACE ${GAPLAB_NCCL_INCLUDE_DIR})
-  install(TARGETS gaplab_nccl EXPORT gaplabTargets)
+  if(GAPLAB_NCCL AND GAPLAB_NCCL_LIBRARY AND GAPLAB_NCCL_INCLUDE_DIR)
+    set(GAPLAB_HAVE_NCCL ON)
+    add_library(gaplab_nccl INTERFACE)
+    target_link_libraries(gaplab_nccl INTERFACE ${GAPLAB_NCCL_LIBRARY})
+    target_include_directories(gaplab_nccl INTERFACE ${GAPLAB_NCCL_INCLUDE_DIR})
+    install(TARGETS gaplab_nccl EXPORT gaplabTargets)
+  else()
+    set(GAPLAB_HAVE_NCCL OFF)
+    if(GAPLAB_NCCL)
+      message(WARNING "gaplab: NCCL (libnccl.so, nccl.h) not found beside the CUDA toolkit: multi-rank GPU trials "
+                      "will sum gradients through host memory over MPI (set GAPLAB_NCCL_LIBRARY and "
+                      "GAPLAB_NCCL_INCLUDE_DIR to use NCCL)")
+    endif()
+  endif()
 endif()
-message(STATUS "gaplab: CUDA backend ${GAPLAB_HAVE_CUDA} (GAPLAB_CUDA=${GAPLAB_CUDA}, "
+message(STATUS "gaplab: CUDA backend ${GAPLAB_HAVE_CUDA}, NCCL ${GAPLAB_HAVE_NCCL} (GAPLAB_CUDA=${GAPLAB_CUDA}, "
                "architectures ${CMAKE_CUDA_ARCHITECTURES}); the CPU backend always builds")

@@ -16,6 +16,8 @@
 #if GAPLAB_HAVE_CUDA
 #include "distributed/cuda/device_identity.h"
 #include "distributed/cuda/host_staged_communicator.h"
+#endif
+#if GAPLAB_HAVE_NCCL
 #include "distributed/cuda/nccl_communicator.h"
 #endif
 
@@ -157,13 +159,19 @@ std::unique_ptr<Communicator> makeTrialCommunicator(MPI_Comm group, Device devic
                              " rank(s) of the trial have no usable GPU" +
                              (unavailable.empty() ? std::string() : " (here: " + unavailable + ")"));
 #if GAPLAB_HAVE_CUDA
-  const DeviceCollectivesChoice choice = chooseDeviceCollectives(gatherRankDevices(group, device));
+  DeviceCollectivesChoice choice = chooseDeviceCollectives(gatherRankDevices(group, device));
+#if !GAPLAB_HAVE_NCCL
+  if (choice.collectives == DeviceCollectives::kNccl)
+    choice = {DeviceCollectives::kHostStagedMpi, "this gaplab was built without NCCL; " + choice.reason};
+#endif
   if (log != nullptr && rank == 0) {
     std::fprintf(log, "gaplab: gradient all-reduce over %s for %d ranks: %s\n", toString(choice.collectives).c_str(),
                  size, choice.reason.c_str());
     std::fflush(log);
   }
+#if GAPLAB_HAVE_NCCL
   if (choice.collectives == DeviceCollectives::kNccl) return std::make_unique<cuda::NcclCommunicator>(group);
+#endif
   return std::make_unique<cuda::HostStagedCommunicator>(group);
 #else
   (void)log;

@@ -1,4 +1,6 @@
-// distributed/cuda/nccl_communicator.cpp — see nccl_communicator.h.
+// distributed/cuda/nccl_communicator.cpp — see nccl_communicator.h. Empty in a
+// CUDA build without NCCL (cmake/GaplabCuda.cmake: GAPLAB_HAVE_NCCL).
+#if GAPLAB_HAVE_NCCL
 #include "distributed/cuda/nccl_communicator.h"
 
 #include <stdexcept>
@@ -128,3 +130,4 @@ std::unique_ptr<CollectiveRequest> NcclCommunicator::startAllReduceSum(float* da
 }
 
 }  // namespace gaplab::cuda
+#endif  // GAPLAB_HAVE_NCCL
