@@ -1,5 +1,8 @@
 // core/cuda/kernels/attention_kernels.cu — see attention_kernels.h.
 //
+// The permutes are flat grid-stride loops indexed by the element they write, so
+// the writes are coalesced; the reads move in runs of headDim contiguous floats.
+//
 // One warp per score row (8 rows per block of 256 threads): the lanes stride
 // over the row's seq columns, the row max and sums are warp shuffles. Each lane
 // reads back only the columns it wrote itself, so no synchronisation is needed
@@ -11,6 +14,7 @@
 
 #include "core/cuda/cuda_check.h"
 #include "core/cuda/kernels/device_math.cuh"
+#include "core/cuda/kernels/elementwise_kernels.h"
 #include "core/cuda/stream.h"
 
 namespace gaplab::cuda {
@@ -21,6 +25,38 @@ constexpr int kRowsPerBlock = kThreads / 32;
 
 int warpRowGrid(int64_t rows) {
   return static_cast<int>(std::min<int64_t>((rows + kRowsPerBlock - 1) / kRowsPerBlock, 65535));
+}
+
+// `total` = l.numel() (a host function: computed by the launcher).
+__global__ void splitHeadsKernel(const float* __restrict__ packed, float* __restrict__ heads, HeadsLayout l,
+                                 int64_t total) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
+    // i = (((p * B + b) * H + h) * T + t) * dh + e
+    int64_t r = i / l.headDim;
+    const int64_t e = i - r * l.headDim;
+    int64_t q = r / l.seq;
+    const int64_t t = r - q * l.seq;
+    r = q / l.heads;
+    const int64_t h = q - r * l.heads;
+    const int64_t p = r / l.batch, b = r - p * l.batch;
+    heads[i] = packed[(((b * l.seq + t) * l.parts + p) * l.heads + h) * l.headDim + e];
+  }
+}
+
+__global__ void mergeHeadsKernel(const float* __restrict__ heads, float* __restrict__ packed, HeadsLayout l,
+                                 int64_t total, bool accumulate) {
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
+    // i = (((b * T + t) * parts + p) * H + h) * dh + e
+    int64_t r = i / l.headDim;
+    const int64_t e = i - r * l.headDim;
+    int64_t q = r / l.heads;
+    const int64_t h = r - q * l.heads;
+    r = q / l.parts;
+    const int64_t p = q - r * l.parts;
+    const int64_t b = r / l.seq, t = r - b * l.seq;
+    const float v = heads[(((p * l.batch + b) * l.heads + h) * l.seq + t) * l.headDim + e];
+    packed[i] = accumulate ? packed[i] + v : v;
+  }
 }
 
 __global__ void causalSoftmaxKernel(float* scores, int64_t batches, int64_t batchStride, int64_t seq) {
@@ -62,6 +98,21 @@ __global__ void causalSoftmaxBackwardKernel(const float* probs, int64_t probsBat
 }
 
 }  // namespace
+
+void launchSplitHeads(const float* packed, float* heads, const HeadsLayout& layout) {
+  const int64_t total = layout.numel();
+  if (total == 0) return;
+  splitHeadsKernel<<<gridFor(total, kThreads), kThreads, 0, computeStream()>>>(packed, heads, layout, total);
+  GAPLAB_CUDA_CHECK_LAUNCH();
+}
+
+void launchMergeHeads(const float* heads, float* packed, const HeadsLayout& layout, bool accumulate) {
+  const int64_t total = layout.numel();
+  if (total == 0) return;
+  mergeHeadsKernel<<<gridFor(total, kThreads), kThreads, 0, computeStream()>>>(heads, packed, layout, total,
+                                                                             accumulate);
+  GAPLAB_CUDA_CHECK_LAUNCH();
+}
 
 void launchCausalSoftmax(float* scores, int64_t batches, int64_t batchStride, int64_t seq) {
   if (batches == 0 || seq == 0) return;

@@ -1,15 +1,18 @@
 // core/cuda/ops/attention_cuda.cpp — see attention_cuda.h. No parameters; the
 // qkv gradient follows Variable::gradForWrite.
 //
-// Heads are read in place, as on the CPU: head h of q in batch b is the [T, dh]
-// matrix at qkv + b*T*3D + h*dh with row stride 3D. One strided-batched product
-// per head covers all B batches (batch stride T*3D), so a call is H products
-// plus one softmax kernel, with no split or transpose copies. The products run
-// over the full [T, T] score matrices (the masked upper triangle is computed and
-// then overwritten with zeros): simple and correct first; a fused kernel that
-// skips it is a later optimisation. Forward keeps P [B, H, T, T] for backward;
-// without a tape it uses one [B, T, T] scratch for all heads (the compute
-// stream orders the heads).
+// As PyTorch's math path does: one permute kernel copies qkv [B, T, 3, H, dh]
+// into heads-major q, k, v [3, B, H, T, dh], so every (batch, head) pair is a
+// contiguous [T, dh] matrix and each product of the op is ONE strided-batched
+// cuBLAS call over all B*H pairs (under bf16 autocast each operand is then
+// converted once, with no gaps between heads). The products run over the full
+// [T, T] score matrices (the masked upper triangle is computed and then
+// overwritten with zeros): simple and correct first; a fused kernel that skips
+// it is a later optimisation. Forward keeps P [B, H, T, T] for backward;
+// backward recomputes the heads-major q, k, v from qkv with the same permute
+// (one cheap kernel, instead of keeping a second copy of qkv alive between
+// forward and backward). Every output element is written by one thread or one
+// cuBLAS product: no atomics, deterministic.
 #include "core/cuda/ops/attention_cuda.h"
 
 #include <cmath>
@@ -20,18 +23,36 @@
 namespace gaplab::cuda {
 namespace {
 
-// The layout of one call: qkv [B, T, 3*D], y [B, T, D], P [B, heads, T, T].
+// The layout of one call: qkv [B, T, 3*D], y [B, T, D], P [B, heads, T, T]; the
+// heads-major scratch [3, B, heads, T, dh] holds q, k, v (or their gradients).
 struct Geometry {
   int64_t batch = 0, seq = 0, width = 0, heads = 0, headDim = 0;
   float scale = 1.0f;  // 1 / sqrt(headDim)
 
-  int64_t qkvLd() const { return 3 * width; }
-  int64_t qkvBatchStride() const { return seq * 3 * width; }
-  // Head h of q (part 0), k (part 1) or v (part 2) in batch 0, row 0.
-  int64_t qkvOffset(int part, int64_t h) const { return part * width + h * headDim; }
-  int64_t yBatchStride() const { return seq * width; }
-  int64_t probsBatchStride() const { return heads * seq * seq; }  // between batches, same head
+  int64_t pairs() const { return batch * heads; }
+  int64_t headStride() const { return seq * headDim; }  // between pairs in [., B, H, T, dh]
+  int64_t partStride() const { return pairs() * headStride(); }  // between q, k and v
+  HeadsLayout qkvLayout() const { return {batch, seq, 3, heads, headDim}; }
+  HeadsLayout yLayout() const { return {batch, seq, 1, heads, headDim}; }
 };
+
+// q, k, v (or dq, dk, dv) of all pairs: [3, B, H, T, dh], contiguous.
+struct HeadsScratch {
+  Tensor storage;
+  explicit HeadsScratch(const Geometry& g)
+      : storage(Tensor::empty({3, g.batch, g.heads, g.seq, g.headDim}, Device::kCuda)) {}
+  float* part(const Geometry& g, int p) { return storage.data() + p * g.partStride(); }
+};
+
+// S = scale * Q K^T and friends: row-major C = op(A) op(B) per pair, all pairs in
+// one call. Every operand here is a contiguous [rows, cols] matrix per pair, so
+// its leading dimension is cols and its pair stride rows * cols.
+void pairProducts(Transpose ta, Transpose tb, int64_t m, int64_t n, int64_t k, const float* a, const float* b, float* c,
+                  const Geometry& g, float alpha = 1.0f) {
+  const int64_t lda = ta == Transpose::kNo ? k : m, ldb = tb == Transpose::kNo ? n : k;
+  deviceGemmStridedBatched(ta, tb, m, n, k, a, lda, m * k, b, ldb, k * n, c, n, m * n, g.pairs(), GemmWrite::kAssign,
+                           alpha);
+}
 
 struct CausalSelfAttentionCudaOp final : Op {
   Variable qkv, y;
@@ -41,45 +62,41 @@ struct CausalSelfAttentionCudaOp final : Op {
   const char* name() const override { return "causal_self_attention(cuda)"; }
 
   // dy: [B, T, D] -> d(qkv): [B, T, 3*D] (=/+=). Per (b, h), with P: [T, T] and
-  // Q, K, V, dY: [T, dh] (head h of batch b):
+  // Q, K, V, dY: [T, dh] (head h of batch b), all B*H pairs in one call each:
   //   dV = P^T dY                      [T, dh]
   //   dP = dY V^T                      [T, T]
   //   dS = P * (dP - rowsum(dP * P))   [T, T], causal part only (zero above the diagonal)
   //   dQ = dS K * scale, dK = dS^T Q * scale   [T, dh]
+  // into a heads-major [3, B, H, T, dh] gradient, then one permute into d(qkv).
   void backward() override {
     if (!y.hasGrad() || !qkv.requiresGrad()) return;
     const Geometry& g = geometry;
-    const int64_t T = g.seq, dh = g.headDim, B = g.batch;
-    const int64_t ld = g.qkvLd(), xs = g.qkvBatchStride(), ys = g.yBatchStride(), ps = g.probsBatchStride();
+    const int64_t T = g.seq, dh = g.headDim;
     GradWrite mode;
-    Tensor dqkvT = qkv.gradForWrite(&mode);
-    // Every head's q, k and v columns are written by exactly one product below,
-    // so kAssign (beta = 0, C not read) fills the whole uninitialised gradient.
-    const GemmWrite write = mode == GradWrite::kAssign ? GemmWrite::kAssign : GemmWrite::kAccumulate;
-    float* dqkv = dqkvT.data();
-    const float* x = qkv.value().data();
-    const float* dy = y.grad().data();
-    Tensor ds = Tensor::empty({B, T, T}, Device::kCuda);  // dP, then dS, of one head (reused)
-    for (int64_t h = 0; h < g.heads; ++h) {
-      const float* p = probs.data() + h * T * T;
-      const float* q = x + g.qkvOffset(0, h);
-      const float* k = x + g.qkvOffset(1, h);
-      const float* v = x + g.qkvOffset(2, h);
-      const float* dyh = dy + h * dh;
-      // dV[T, dh] (=/+=) P^T dY
-      deviceGemmStridedBatched(Transpose::kYes, Transpose::kNo, T, dh, T, p, T, ps, dyh, g.width, ys,
-                               dqkv + g.qkvOffset(2, h), ld, xs, B, write);
-      // dP[T, T] = dY V^T
-      deviceGemmStridedBatched(Transpose::kNo, Transpose::kYes, T, T, dh, dyh, g.width, ys, v, ld, xs, ds.data(), T,
-                               T * T, B, GemmWrite::kAssign);
-      launchCausalSoftmaxBackward(p, ps, ds.data(), T * T, B, T);
-      // dQ[T, dh] (=/+=) scale * dS K
-      deviceGemmStridedBatched(Transpose::kNo, Transpose::kNo, T, dh, T, ds.data(), T, T * T, k, ld, xs,
-                               dqkv + g.qkvOffset(0, h), ld, xs, B, write, g.scale);
-      // dK[T, dh] (=/+=) scale * dS^T Q
-      deviceGemmStridedBatched(Transpose::kYes, Transpose::kNo, T, dh, T, ds.data(), T, T * T, q, ld, xs,
-                               dqkv + g.qkvOffset(1, h), ld, xs, B, write, g.scale);
-    }
+    Tensor dqkv = qkv.gradForWrite(&mode);
+
+    HeadsScratch x(g), dx(g);
+    launchSplitHeads(qkv.value().data(), x.storage.data(), g.qkvLayout());
+    const float *q = x.part(g, 0), *k = x.part(g, 1), *v = x.part(g, 2);
+    Tensor dyHeads = Tensor::empty({g.batch, g.heads, T, dh}, Device::kCuda);  // [B, H, T, dh]
+    launchSplitHeads(y.grad().data(), dyHeads.data(), g.yLayout());
+    const float* dY = dyHeads.data();
+    const float* p = probs.data();
+    Tensor ds = Tensor::empty({g.batch, g.heads, T, T}, Device::kCuda);  // dP, then dS in place
+
+    // dV[T, dh] = P^T dY
+    pairProducts(Transpose::kYes, Transpose::kNo, T, dh, T, p, dY, dx.part(g, 2), g);
+    // dP[T, T] = dY V^T, then dS in place
+    pairProducts(Transpose::kNo, Transpose::kYes, T, T, dh, dY, v, ds.data(), g);
+    launchCausalSoftmaxBackward(p, T * T, ds.data(), T * T, g.pairs(), T);
+    // dQ[T, dh] = scale * dS K
+    pairProducts(Transpose::kNo, Transpose::kNo, T, dh, T, ds.data(), k, dx.part(g, 0), g, g.scale);
+    // dK[T, dh] = scale * dS^T Q
+    pairProducts(Transpose::kYes, Transpose::kNo, T, dh, T, ds.data(), q, dx.part(g, 1), g, g.scale);
+
+    // d(qkv) (=/+=) the three gradients back in the packed layout; the permute
+    // writes every element of d(qkv), so kAssign fills the uninitialised buffer.
+    launchMergeHeads(dx.storage.data(), dqkv.data(), g.qkvLayout(), mode == GradWrite::kAccumulate);
   }
 };
 
@@ -94,24 +111,24 @@ Variable causalSelfAttention(Tape& tape, const Variable& qkv, int64_t heads) {
   g.heads = heads;
   g.headDim = g.width / heads;
   g.scale = 1.0f / std::sqrt(static_cast<float>(g.headDim));
-  const int64_t T = g.seq, dh = g.headDim, B = g.batch;
-  const int64_t ld = g.qkvLd(), xs = g.qkvBatchStride(), ys = g.yBatchStride();
+  const int64_t T = g.seq, dh = g.headDim;
 
   const bool keep = tape.recording();
-  Tensor yv = Tensor::empty({B, T, g.width}, Device::kCuda);
-  Tensor probs = keep ? Tensor::empty({B, heads, T, T}, Device::kCuda) : Tensor::empty({B, T, T}, Device::kCuda);
-  const int64_t ps = keep ? g.probsBatchStride() : T * T;
-  const float* x = qkv.value().data();
-  for (int64_t h = 0; h < heads; ++h) {
-    float* p = probs.data() + (keep ? h * T * T : 0);
-    // S[T, T] = scale * Q K^T, then P = causal softmax(S) in place
-    deviceGemmStridedBatched(Transpose::kNo, Transpose::kYes, T, T, dh, x + g.qkvOffset(0, h), ld, xs,
-                             x + g.qkvOffset(1, h), ld, xs, p, T, ps, B, GemmWrite::kAssign, g.scale);
-    launchCausalSoftmax(p, B, ps, T);
-    // Y[T, dh] (head h's columns of y) = P V
-    deviceGemmStridedBatched(Transpose::kNo, Transpose::kNo, T, dh, T, p, T, ps, x + g.qkvOffset(2, h), ld, xs,
-                             yv.data() + h * dh, g.width, ys, B, GemmWrite::kAssign);
-  }
+  HeadsScratch x(g);
+  launchSplitHeads(qkv.value().data(), x.storage.data(), g.qkvLayout());
+  const float *q = x.part(g, 0), *k = x.part(g, 1), *v = x.part(g, 2);
+  // P is [B, H, T, T] with or without a tape (one product covers every pair);
+  // without one it is dropped at the end of the call.
+  Tensor probs = Tensor::empty({g.batch, heads, T, T}, Device::kCuda);
+  // S[T, T] = scale * Q K^T, then P = causal softmax(S) in place, row by row over all pairs
+  pairProducts(Transpose::kNo, Transpose::kYes, T, T, dh, q, k, probs.data(), g, g.scale);
+  launchCausalSoftmax(probs.data(), g.pairs(), T * T, T);
+  // O[T, dh] = P V, into q's slot of the scratch (the product reads P and v only;
+  // q is not needed after S), then permuted into y [B, T, D].
+  float* o = x.part(g, 0);
+  pairProducts(Transpose::kNo, Transpose::kNo, T, dh, T, probs.data(), v, o, g);
+  Tensor yv = Tensor::empty({g.batch, T, g.width}, Device::kCuda);
+  launchMergeHeads(o, yv.data(), g.yLayout(), false);
 
   Variable y(yv, qkv.requiresGrad() || tape.recording() ? RequiresGrad::kYes : RequiresGrad::kNo);
   if (keep) {

@@ -1,7 +1,9 @@
 // core/cuda/ops/attention_cuda.h — the CUDA twin of core/ops/attention.h:
-// strided-batched cuBLAS products for q k^T, P v and their gradients, and a
-// row-wise masked softmax kernel. core/ops/attention.cpp calls it, after its
-// checks, when qkv lives on the GPU; same layout, same gradient contract.
+// one strided-batched cuBLAS product over all (batch, head) pairs for each of
+// q k^T, P v and their gradients, a row-wise masked softmax kernel, and the
+// permutes between the packed qkv layout and heads-major q, k, v.
+// core/ops/attention.cpp calls it, after its checks, when qkv lives on the GPU;
+// same layout, same gradient contract.
 #pragma once
 
 #include "core/ops/attention.h"
