@@ -152,6 +152,12 @@ class NcclCommunicator final : public Communicator {
   MpiCommunicator& mpi() { return mpi_; }
   // Seconds a sum may stay unfinished (GAPLAB_NCCL_TIMEOUT_S, read at construction).
   double timeoutSeconds() const { return timeoutSeconds_; }
+  // ncclCommAbort now, for a caller that knows a peer is gone; every later
+  // device sum throws. Never throws.
+  void abort() noexcept {
+    if (comm_) comm_->abort();
+  }
+  bool aborted() const { return !comm_ || comm_->aborted(); }
 
  private:
   // Enqueues the sum on the communication stream after the compute stream's
