@@ -3,8 +3,10 @@
 // rank sees none): sums of device buffers through makeTrialCommunicator, the
 // host-staged communicator, the NCCL communicator (over the group where every
 // rank has its own GPU, over one rank otherwise), and the GradientReducer on a
-// cuda arena against the CPU reducer (bit for bit on 2 ranks).
+// cuda arena against the CPU reducer (bit for bit on 2 ranks). A sum that a
+// peer never joins times out (GAPLAB_NCCL_TIMEOUT_S) and aborts, not hangs.
 #if GAPLAB_HAVE_NCCL
+#include "core/cuda/cuda_check.h"
 #include "distributed/cuda/nccl_communicator.h"
 #endif
 
@@ -12,8 +14,10 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <typeinfo>
@@ -149,6 +153,49 @@ TEST(NcclCommunicator, SumsDeviceAndHostBuffersAcrossTheGroup) {
   if (choice.collectives != DeviceCollectives::kNccl) GTEST_SKIP() << "NCCL over the group: " << choice.reason;
   cuda::NcclCommunicator comm(MPI_COMM_WORLD);
   exerciseCommunicator(comm);
+}
+
+TEST(NcclCommunicator, ASumAPeerNeverJoinsTimesOutAndAborts) {
+  // Group rank 0 starts a sum the others never join: its wait must give up
+  // after GAPLAB_NCCL_TIMEOUT_S instead of hanging, abort the communicator and
+  // refuse later sums. The other ranks then abort theirs.
+  const DeviceCollectivesChoice choice = worldChoice();
+  if (choice.collectives != DeviceCollectives::kNccl) GTEST_SKIP() << "NCCL over the group: " << choice.reason;
+  const char* old = std::getenv("GAPLAB_NCCL_TIMEOUT_S");
+  const std::string saved = old ? old : "";
+  setenv("GAPLAB_NCCL_TIMEOUT_S", "3", 1);
+  cuda::NcclCommunicator comm(MPI_COMM_WORLD);
+  if (old) setenv("GAPLAB_NCCL_TIMEOUT_S", saved.c_str(), 1);
+  else unsetenv("GAPLAB_NCCL_TIMEOUT_S");
+  EXPECT_EQ(comm.timeoutSeconds(), 3.0);
+  const int64_t n = 4099;
+  auto a = upload(rankValues(comm.rank(), n));
+  if (comm.rank() == 0) {
+    const auto started = std::chrono::steady_clock::now();
+    try {
+      comm.allReduceSum(a.get(), n);
+      ADD_FAILURE() << "a sum no peer joined returned";
+    } catch (const cuda::CudaError& e) {
+      const std::string message = e.what();
+      EXPECT_NE(message.find("did not finish within 3 s"), std::string::npos) << message;
+      EXPECT_NE(message.find("GAPLAB_NCCL_TIMEOUT_S"), std::string::npos) << message;
+      EXPECT_NE(message.find("group rank 0"), std::string::npos) << message;
+    }
+    const double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    EXPECT_GE(waited, 2.9);
+    EXPECT_LT(waited, 60.0);
+    EXPECT_TRUE(comm.aborted());
+    EXPECT_THROW(comm.allReduceSum(a.get(), n), cuda::CudaError);
+    EXPECT_THROW(comm.startAllReduceSum(a.get(), n), cuda::CudaError);
+  }
+  world().barrier();
+  comm.abort();
+  EXPECT_TRUE(comm.aborted());
+  EXPECT_THROW(comm.allReduceSum(a.get(), n), cuda::CudaError);
+  // The compute stream is not stuck behind the aborted sum.
+  EXPECT_EQ(download(a.get(), n).size(), static_cast<std::size_t>(n));
+  // Host collectives still work (they go over MPI).
+  EXPECT_DOUBLE_EQ(comm.allReduceSum(1.0), static_cast<double>(comm.size()));
 }
 
 TEST(NcclCommunicator, OneRankCommunicatorRunsOnEveryGpu) {
