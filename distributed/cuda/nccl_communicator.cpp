@@ -55,12 +55,12 @@ bool sumFinished(const CudaEvent& done, NcclComm& comm, Clock::time_point deadli
   const cudaError_t status = cudaEventQuery(done.get());
   if (status == cudaSuccess) return true;
   if (status != cudaErrorNotReady) {
-    comm.abort();
+    comm.abortCommunicator();
     GAPLAB_CUDA_CHECK(status);
   }
   comm.throwIfFailed("an all-reduce");
   if (Clock::now() >= deadline) {
-    comm.abort();
+    comm.abortCommunicator();
     throw CudaError("NcclCommunicator: an NCCL all-reduce on group rank " + std::to_string(comm.rank()) +
                     " did not finish within " + secondsText(timeoutSeconds) + " s (" + kNcclTimeoutVariable +
                     "); a peer rank may have died or stopped; the NCCL communicator was aborted");
@@ -111,20 +111,20 @@ NcclComm::NcclComm(int ranks, const ncclUniqueId& id, int rank, double timeoutSe
   const ncclResult_t started = ncclCommInitRankConfig(&comm, ranks, id, rank, &config);
   handle_.reset(comm);  // from here on a throw aborts it (the member's deleter)
   if (started != ncclSuccess && started != ncclInProgress) {
-    abort();
+    abortCommunicator();
     throwNcclError(started, "ncclCommInitRankConfig(&comm, ranks, id, rank, &config)", __FILE__, __LINE__);
   }
   if (!handle_) throw CudaError("NcclCommunicator: ncclCommInitRankConfig returned no communicator");
   const ncclResult_t state = pollUntilSettled(handle_.get(), deadlineAfter(timeoutSeconds));
   if (state == ncclInProgress) {
-    abort();
+    abortCommunicator();
     throw std::runtime_error("NcclCommunicator: group rank " + std::to_string(rank) + " of " + std::to_string(ranks) +
                              ": NCCL set-up (ncclCommInitRankConfig) did not finish within " +
                              secondsText(timeoutSeconds) +
                              " s; another rank may have failed before joining; the NCCL communicator was aborted");
   }
   if (state != ncclSuccess) {
-    abort();
+    abortCommunicator();
     throwNcclError(state, "ncclCommInitRankConfig (polled with ncclCommGetAsyncError)", __FILE__, __LINE__);
   }
 }
@@ -153,7 +153,7 @@ void NcclComm::throwIfFailed(const char* what) {
                         std::to_string(rank_) + ": " + ncclGetErrorString(failure) + " (" +
                         std::to_string(static_cast<int>(failure)) + ")";
   if (detail != nullptr && detail[0] != '\0') message += ": " + std::string(detail);
-  abort();
+  abortCommunicator();
   throw CudaError(message + "; the NCCL communicator was aborted");
 }
 
@@ -228,7 +228,7 @@ NcclCommunicator::NcclCommunicator(MPI_Comm group) : mpi_(group) {
   }
   const std::vector<int> failed = ranksThatFailed(mpi_, initError.empty());
   if (!failed.empty()) {
-    if (comm_) comm_->abort();  // its peers' halves are gone: never wait for them
+    if (comm_) comm_->abortCommunicator();  // its peers' halves are gone: never wait for them
     comm_.reset();
     throw CudaError(agreementFailure("NCCL set-up (ncclCommInitRankConfig)", failed, mpi_.size(), mpi_.rank(),
                                      initError));
@@ -245,7 +245,7 @@ NcclCommunicator::~NcclCommunicator() {
     waitForSum(drained, *comm_, deadlineAfter(timeoutSeconds_), timeoutSeconds_);
   } catch (const std::exception&) {
     cudaGetLastError();
-    comm_->abort();
+    comm_->abortCommunicator();
   }
 }
 
@@ -263,17 +263,17 @@ std::unique_ptr<CudaEvent> NcclCommunicator::enqueueSum(float* data, int64_t cou
     // on its stream until the state is ncclSuccess.
     const ncclResult_t state = pollUntilSettled(comm_->get(), deadlineAfter(timeoutSeconds_));
     if (state == ncclInProgress) {
-      comm_->abort();
+      comm_->abortCommunicator();
       throw CudaError("NcclCommunicator: enqueueing an NCCL all-reduce on group rank " + std::to_string(mpi_.rank()) +
                       " did not finish within " + secondsText(timeoutSeconds_) + " s (" + kNcclTimeoutVariable +
                       "); the NCCL communicator was aborted");
     }
     if (state != ncclSuccess) {
-      comm_->abort();  // the peers' halves of this collective will never be matched
+      comm_->abortCommunicator();  // the peers' halves of this collective will never be matched
       throwNcclError(state, "ncclAllReduce (polled with ncclCommGetAsyncError)", __FILE__, __LINE__);
     }
   } else if (enqueued != ncclSuccess) {
-    comm_->abort();
+    comm_->abortCommunicator();
     throwNcclError(enqueued, "ncclAllReduce(data, data, count, ncclFloat, ncclSum, comm, stream)", __FILE__, __LINE__);
   }
   auto done = std::make_unique<CudaEvent>();

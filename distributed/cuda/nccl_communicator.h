@@ -82,7 +82,7 @@ class NcclComm {
   bool aborted() const { return !handle_; }
   // ncclCommAbort now: outstanding operations on the device are stopped, the
   // handle is gone. Later calls do nothing. Never throws.
-  void abort() noexcept { handle_.reset(); }
+  void abortCommunicator() noexcept { handle_.reset(); }
   // Aborts, then throws CudaError when ncclCommGetAsyncError reports an error
   // (ncclInProgress and ncclSuccess are fine); `what` names the operation.
   void throwIfFailed(const char* what);
@@ -154,8 +154,8 @@ class NcclCommunicator final : public Communicator {
   double timeoutSeconds() const { return timeoutSeconds_; }
   // ncclCommAbort now, for a caller that knows a peer is gone; every later
   // device sum throws. Never throws.
-  void abort() noexcept {
-    if (comm_) comm_->abort();
+  void abortCommunicator() noexcept {
+    if (comm_) comm_->abortCommunicator();
   }
   bool aborted() const { return !comm_ || comm_->aborted(); }
 

@@ -189,7 +189,7 @@ TEST(NcclCommunicator, ASumAPeerNeverJoinsTimesOutAndAborts) {
     EXPECT_THROW(comm.startAllReduceSum(a.get(), n), cuda::CudaError);
   }
   world().barrier();
-  comm.abort();
+  comm.abortCommunicator();
   EXPECT_TRUE(comm.aborted());
   EXPECT_THROW(comm.allReduceSum(a.get(), n), cuda::CudaError);
   // The compute stream is not stuck behind the aborted sum.
