@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "core/device_memory.h"
 #include "core/nn/dropout_layer.h"
 #include "core/ops/add.h"
 #include "core/ops/attention.h"
@@ -87,19 +88,79 @@ Variable GptModel::norm(Tape& tape, const Variable& x, const ParamView& gain, co
   return spec_.norm == NormKind::kLayerNorm ? layerNorm(tape, x, gain, bias) : rmsNorm(tape, x, gain);
 }
 
-GptModel::Output GptModel::forward(Tape& tape, const std::vector<int32_t>& tokens, int64_t batch, int64_t length,
-                                   const ForwardContext& context) {
+void GptModel::checkLength(int64_t length) const {
   if (length < 1 || length > spec_.context)
     throw std::invalid_argument("gpt model: sequence length " + std::to_string(length) +
                                 " exceeds the model's context of " + std::to_string(spec_.context));
+}
+
+bool GptModel::deviceTokensSupported() const {
+  return spec_.vocab <= kMaxDeviceIdsEmbeddingRows && spec_.context <= kMaxDeviceIdsEmbeddingRows;
+}
+
+GptModel::Output GptModel::forward(Tape& tape, const std::vector<int32_t>& tokens, int64_t batch, int64_t length,
+                                   const ForwardContext& context) {
+  checkLength(length);
   if (static_cast<int64_t>(tokens.size()) != batch * length)
     throw std::invalid_argument("gpt model: " + std::to_string(tokens.size()) + " tokens for a [" +
                                 std::to_string(batch) + ", " + std::to_string(length) + "] batch");
+  if (arena_.device() == Device::kCuda && deviceTokensSupported()) {
+    // Checked here as the host-ids embedding would, then uploaded once; the op
+    // holds the upload until its backward.
+    for (std::size_t t = 0; t < tokens.size(); ++t)
+      if (tokens[t] < 0 || tokens[t] >= spec_.vocab)
+        throw std::out_of_range("embedding '" + tokenEmbedding_.info().name + "': id " + std::to_string(tokens[t]) +
+                                " at position " + std::to_string(t) + " is out of range for V = " +
+                                std::to_string(spec_.vocab));
+    std::shared_ptr<void> deviceTokens = allocateDeviceBytes(tokens.size() * sizeof(int32_t));
+    copyHostToDevice(deviceTokens.get(), tokens.data(), tokens.size() * sizeof(int32_t));
+    const auto* ids = static_cast<const int32_t*>(deviceTokens.get());
+    return forward(tape, ids, batch, length, context, std::move(deviceTokens));
+  }
   const int64_t n = batch * length;
   std::vector<int32_t> positions(static_cast<std::size_t>(n));
   for (int64_t i = 0; i < n; ++i) positions[static_cast<std::size_t>(i)] = static_cast<int32_t>(i % length);
   Variable x = add(tape, embedding(tape, tokens, {batch, length}, tokenEmbedding_),
                    embedding(tape, positions, {batch, length}, positionEmbedding_));
+  return forwardEmbedded(tape, x, context);
+}
+
+const int32_t* GptModel::devicePositions(int64_t batch, int64_t length) {
+  std::shared_ptr<void>& buffer = positionIds_[{batch, length}];
+  if (!buffer) {
+    const int64_t n = batch * length;
+    std::vector<int32_t> positions(static_cast<std::size_t>(n));
+    for (int64_t i = 0; i < n; ++i) positions[static_cast<std::size_t>(i)] = static_cast<int32_t>(i % length);
+    try {
+      std::shared_ptr<void> fresh = allocateDeviceBytes(positions.size() * sizeof(int32_t));
+      copyHostToDevice(fresh.get(), positions.data(), positions.size() * sizeof(int32_t));
+      buffer = std::move(fresh);
+    } catch (...) {
+      positionIds_.erase({batch, length});  // e.g. refused inside a capture: no empty entry left behind
+      throw;
+    }
+  }
+  return static_cast<const int32_t*>(buffer.get());
+}
+
+GptModel::Output GptModel::forward(Tape& tape, const int32_t* deviceTokens, int64_t batch, int64_t length,
+                                   const ForwardContext& context, std::shared_ptr<const void> keepAlive) {
+  checkLength(length);
+  if (batch < 1) throw std::invalid_argument("gpt model: batch " + std::to_string(batch) + " < 1");
+  if (arena_.device() != Device::kCuda)
+    throw std::invalid_argument("gpt model: device tokens need the model on cuda (its arena is on " +
+                                toString(arena_.device()) + ")");
+  if (!deviceTokensSupported())
+    throw std::invalid_argument("gpt model: device tokens need vocab and context <= " +
+                                std::to_string(kMaxDeviceIdsEmbeddingRows) + " (vocab " + std::to_string(spec_.vocab) +
+                                ", context " + std::to_string(spec_.context) + ")");
+  const int32_t* positions = devicePositions(batch, length);
+  Variable x = add(tape, embedding(tape, deviceTokens, {batch, length}, tokenEmbedding_, std::move(keepAlive)),
+                   embedding(tape, positions, {batch, length}, positionEmbedding_));
+  return forwardEmbedded(tape, x, context);
+}
+
+GptModel::Output GptModel::forwardEmbedded(Tape& tape, Variable x, const ForwardContext& context) {
   Output out;
   uint64_t dropoutIndex = 0;
   auto maybeDropout = [&](const Variable& v) {

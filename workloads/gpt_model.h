@@ -10,7 +10,9 @@
 // ffn = Linear(D->rD)+GELU -> Linear(rD->D), or SwiGLU, or an MoE layer.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "core/nn/module.h"
@@ -63,9 +65,27 @@ class GptModel {
     Variable auxLoss;   // scalar sum of MoE auxiliary losses; undefined for dense models
     MoeStats moeStats;  // merged over MoE blocks
   };
-  // tokens: [B, T] row-major, T <= context.
+  // tokens: [B, T] row-major, T <= context, each in [0, vocab) (else std::out_of_range).
+  // On a cuda arena whose tables fit the device-ids embedding (vocab and context
+  // <= kMaxDeviceIdsEmbeddingRows), the tokens are uploaded and the device-ids
+  // forward below runs; otherwise both embeddings take host ids.
   Output forward(Tape& tape, const std::vector<int32_t>& tokens, int64_t batch, int64_t length,
                  const ForwardContext& context);
+  // deviceTokens: [B, T] int32 on the GPU (GPU only; e.g. a workload's staged
+  // batch), unchecked: the caller guarantees [0, vocab). No host work, so the
+  // step can be captured in a CUDA graph, with one exception: the position ids
+  // live in a device buffer the model owns, uploaded on the first call for each
+  // (B, T) and reused after. The trainer's eager warm-up steps make that first
+  // call before it captures; a first call inside a capture is refused
+  // (DeviceGraphCaptureError) and the trainer then trains eagerly. The token
+  // buffer must stay valid until the tape's backward has run (keepAlive, when
+  // set, is held until then). Throws std::invalid_argument as the embedding's
+  // device-ids overload does (arena not on cuda, vocab or context above
+  // kMaxDeviceIdsEmbeddingRows) and for a bad length.
+  Output forward(Tape& tape, const int32_t* deviceTokens, int64_t batch, int64_t length,
+                 const ForwardContext& context, std::shared_ptr<const void> keepAlive = nullptr);
+  // Whether forward on device tokens accepts this model's tables (vocab and context).
+  bool deviceTokensSupported() const;
 
   GptCounts counts() const;
   const GptSpec& spec() const { return spec_; }
@@ -79,10 +99,16 @@ class GptModel {
     bool moeBlock = false;
   };
   Variable norm(Tape& tape, const Variable& x, const ParamView& gain, const ParamView& bias) const;
+  void checkLength(int64_t length) const;
+  // The blocks, final norm and head on the summed embeddings x: [B, T, D].
+  Output forwardEmbedded(Tape& tape, Variable x, const ForwardContext& context);
+  // Device position ids [B, T] (t % T), uploaded once per (B, T).
+  const int32_t* devicePositions(int64_t batch, int64_t length);
   GptSpec spec_;
   ParamView tokenEmbedding_, positionEmbedding_, finalGain_, finalBias_, head_;
   std::vector<Block> blocks_;
   ParameterArena& arena_;
+  std::map<std::pair<int64_t, int64_t>, std::shared_ptr<void>> positionIds_;  // (B, T) -> device ids
 };
 
 }  // namespace gaplab

@@ -5,7 +5,9 @@
 #include <cmath>
 #include <cstdio>
 
+#include "core/device_memory.h"
 #include "core/ops/add.h"
+#include "core/ops/embedding.h"
 #include "core/ops/cross_entropy.h"
 
 namespace gaplab {
@@ -38,6 +40,55 @@ Variable LmWorkload::trainForward(Tape& tape, int64_t step) {
   GptModel::Output out = model_->forward(tape, batch.inputs, batch.batch, batch.context,
                                          ForwardContext{NormMode::kTrain, seed_, step});
   Variable loss = softmaxCrossEntropy(tape, out.logits, batch.targets, labelSmoothing_);
+  return out.auxLoss.defined() ? add(tape, loss, out.auxLoss) : loss;
+}
+
+std::string LmWorkload::graphCaptureBlocker() const {
+  // The model's reasons first: they hold on any device.
+  const GptSpec& spec = model_->spec();
+  if (spec.moeEvery > 0) return "MoE reads its routing back to the host";
+  if (spec.dropout > 0.0f) return "dropout draws its mask on the host";
+  if (!model_->deviceTokensSupported())
+    return "the embedding tables exceed the " + std::to_string(kMaxDeviceIdsEmbeddingRows) +
+           " rows the device-ids embedding takes (vocab " + std::to_string(spec.vocab) + ", context " +
+           std::to_string(spec.context) + ")";
+  if (arena_->device() != Device::kCuda) return "CUDA graphs need device: cuda";
+  return {};
+}
+
+void LmWorkload::stageBatch(int64_t step) {
+  (void)step;  // the loader's position is the step (seekTrainingData), as in trainForward
+  const std::string blocker = graphCaptureBlocker();
+  if (!blocker.empty()) throw std::logic_error("stageBatch: " + blocker);
+  const LmBatch batch = loader_.next();
+  const std::size_t bytes = batch.inputs.size() * sizeof(int32_t);
+  if (!stagedInputs_) {
+    stagedInputs_ = allocateDeviceBytes(bytes);
+    stagedTargets_ = allocateDeviceBytes(bytes);
+    stagedBatch_ = batch.batch;
+    stagedLength_ = batch.context;
+  }
+  if (batch.batch != stagedBatch_ || batch.context != stagedLength_ || batch.targets.size() != batch.inputs.size())
+    throw std::logic_error("stageBatch: training batches changed shape ([" + std::to_string(batch.batch) + ", " +
+                           std::to_string(batch.context) + "] after [" + std::to_string(stagedBatch_) + ", " +
+                           std::to_string(stagedLength_) + "])");
+  // The device ops cannot check ids (embedding) or labels (cross-entropy): checked here, on the host.
+  const int64_t vocab = model_->spec().vocab;
+  for (const std::vector<int32_t>* ids : {&batch.inputs, &batch.targets})
+    for (std::size_t i = 0; i < ids->size(); ++i)
+      if ((*ids)[i] < 0 || (*ids)[i] >= vocab)
+        throw std::out_of_range("stageBatch: token " + std::to_string((*ids)[i]) + " at position " +
+                                std::to_string(i) + " is out of range for vocab " + std::to_string(vocab));
+  copyHostToDevice(stagedInputs_.get(), batch.inputs.data(), bytes);
+  copyHostToDevice(stagedTargets_.get(), batch.targets.data(), bytes);
+}
+
+Variable LmWorkload::forwardStaged(Tape& tape, int64_t step) {
+  if (!stagedInputs_) throw std::logic_error("forwardStaged: no batch was staged");
+  GptModel::Output out = model_->forward(tape, static_cast<const int32_t*>(stagedInputs_.get()), stagedBatch_,
+                                         stagedLength_, ForwardContext{NormMode::kTrain, seed_, step});
+  Variable loss = softmaxCrossEntropy(tape, out.logits, static_cast<const int32_t*>(stagedTargets_.get()),
+                                      stagedBatch_ * stagedLength_, labelSmoothing_);
   return out.auxLoss.defined() ? add(tape, loss, out.auxLoss) : loss;
 }
 

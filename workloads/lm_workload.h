@@ -57,9 +57,16 @@ class LmWorkload final : public Workload {
   int64_t examplesPerStep() const override { return loader_.tokensPerStep(); }
   int64_t stepBudget() const override { return data_.tokenBudget > 0 ? loader_.maxSteps() : 0; }
   void seekTrainingData(int64_t step) override { loader_.seek(step); }
-  // The model follows its arena: token ids stay on the host and the embedding
-  // op gathers on the arena's device.
+  // The model follows its arena: the loader's token ids are uploaded by the
+  // model's forward (or staged, below) and the embeddings gather on the GPU.
   void useDevice(Device device) override { arena_->moveTo(device); }
+  // CUDA graphs (workload.h): the dense model without dropout on cuda stages
+  // its batch (inputs and targets in device int32 buffers owned here) and runs
+  // on device token ids; MoE (routing read back) and dropout (mask drawn on
+  // the host) refuse, naming why.
+  std::string graphCaptureBlocker() const override;
+  void stageBatch(int64_t step) override;
+  Variable forwardStaged(Tape& tape, int64_t step) override;
   double unigramEntropyBits() const { return data_.unigramEntropyBits; }
 
   // Greedy continuation of `prompt` by up to `maxNewBytes` bytes (inference mode).
@@ -82,6 +89,10 @@ class LmWorkload final : public Workload {
   uint64_t seed_;
   float labelSmoothing_;
   int64_t trainTokens_ = 0;
+  // The staged batch (CUDA graphs): [B, T] inputs and targets as device int32,
+  // allocated on first use; every later batch must have the same shape.
+  std::shared_ptr<void> stagedInputs_, stagedTargets_;
+  int64_t stagedBatch_ = 0, stagedLength_ = 0;
 };
 
 }  // namespace gaplab

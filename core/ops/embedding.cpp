@@ -37,14 +37,20 @@ struct EmbeddingOp final : Op {
   }
 };
 
-}  // namespace
-
-Variable embedding(Tape& tape, const std::vector<int32_t>& ids, const Shape& idsShape, const ParamView& table) {
+// The table's shape [V, D], checked.
+void checkTable(const ParamView& table) {
   if (!table.defined()) throw std::invalid_argument("embedding: table is undefined");
   const Shape& ts = table.info().shape;
   if (ts.size() != 2)
     throw std::invalid_argument("embedding: table '" + table.info().name + "' has shape " + shapeToString(ts) +
                                 ", expected [V, D]");
+}
+
+}  // namespace
+
+Variable embedding(Tape& tape, const std::vector<int32_t>& ids, const Shape& idsShape, const ParamView& table) {
+  checkTable(table);
+  const Shape& ts = table.info().shape;
   const int64_t vocab = ts[0], d = ts[1];
   const int64_t count = shapeNumel(idsShape);
   if (count != static_cast<int64_t>(ids.size()))
@@ -81,6 +87,28 @@ Variable embedding(Tape& tape, const std::vector<int32_t>& ids, const Shape& ids
     tape.push(std::move(op));
   }
   return y;
+}
+
+Variable embedding(Tape& tape, const int32_t* deviceIds, const Shape& idsShape, const ParamView& table,
+                   std::shared_ptr<const void> keepAlive) {
+#if !GAPLAB_HAVE_CUDA
+  (void)tape, (void)deviceIds, (void)idsShape, (void)table, (void)keepAlive;
+  throw std::invalid_argument("embedding: device ids need the CUDA backend");
+#else
+  checkTable(table);
+  const int64_t vocab = table.info().shape[0];
+  if (table.arena()->device() != Device::kCuda)
+    throw std::invalid_argument("embedding: device ids need table '" + table.info().name +
+                                "' on cuda (its arena is on " + toString(table.arena()->device()) + ")");
+  if (vocab > kMaxDeviceIdsEmbeddingRows)
+    throw std::invalid_argument("embedding '" + table.info().name + "': device ids support tables of at most " +
+                                std::to_string(kMaxDeviceIdsEmbeddingRows) + " rows (V = " + std::to_string(vocab) +
+                                "); pass the ids from the host");
+  if (deviceIds == nullptr && shapeNumel(idsShape) > 0)
+    throw std::invalid_argument("embedding '" + table.info().name + "': null device ids for shape " +
+                                shapeToString(idsShape));
+  return cuda::embedding(tape, deviceIds, idsShape, table, std::move(keepAlive));
+#endif
 }
 
 }  // namespace gaplab

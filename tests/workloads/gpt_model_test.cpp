@@ -10,6 +10,7 @@
 
 #include "core/ops/add.h"
 #include "core/ops/cross_entropy.h"
+#include "core/ops/embedding.h"
 #include "core/rng.h"
 #include "tests/core/autograd/gradient_ready_check.h"
 #include "tests/core/ops/grad_check.h"
@@ -212,6 +213,31 @@ TEST(GptModel, SequenceLongerThanTheContextThrows) {
   EXPECT_NO_THROW(b.model->forward(tape, randomTokens(3, kVocab, 1), 1, 3, ForwardContext{NormMode::kEval, 0, 0}));
   EXPECT_THROW(b.model->forward(tape, randomTokens(7, kVocab, 1), 1, 8, ForwardContext{NormMode::kEval, 0, 0}),
                std::invalid_argument);  // tokens do not fill [1, 8]
+}
+
+// Device tokens (the staged batch of CUDA graphs) need the model on cuda; on the
+// cpu they are refused before anything is read, in every build.
+TEST(GptModel, DeviceTokensNeedTheModelOnCuda) {
+  GptSpec spec;
+  spec.layers = 1;
+  spec.width = 8;
+  spec.heads = 2;
+  spec.context = 8;
+  Built b{spec};
+  EXPECT_TRUE(b.model->deviceTokensSupported());
+  Tape tape;
+  const std::vector<int32_t> tokens = randomTokens(8, kVocab, 1);
+  try {
+    b.model->forward(tape, tokens.data(), 1, 8, ForwardContext{NormMode::kTrain, 0, 0});
+    FAIL() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_TRUE(contains(e.what(), "cuda")) << e.what();
+  }
+  EXPECT_EQ(tape.size(), 0u);
+  // Tables above the device-ids embedding's rows: only host ids.
+  spec.context = kMaxDeviceIdsEmbeddingRows + 1;
+  ParameterArena layout;  // never allocated
+  EXPECT_FALSE(GptModel(layout, spec).deviceTokensSupported());
 }
 
 TEST(GptModel, ValidateRejectsHeadsNotDividingWidthAndTopKAboveExperts) {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <optional>
 #include <string>
@@ -363,6 +364,35 @@ TEST_F(LmWorkloadTest, LowestPerplexitySubsetKeepsTheRecordsThePretrainedModelPr
   std::fprintf(stderr, "eval-train bits per byte: lowest_perplexity %.3f, random %.3f\n", bestBits, randomBits);
   EXPECT_LT(bestBits, randomBits - 0.15);  // 4.77 against 5.08 on this machine
   EXPECT_EQ(best->evaluate(EvalSplit::kValidation).metric, random->evaluate(EvalSplit::kValidation).metric);
+}
+
+// training.cuda_graph: LmWorkload says why it cannot stage its batch (no
+// corpus needed: a synthetic byte text). On the cpu the dense model needs
+// device: cuda; MoE and dropout refuse on any device.
+TEST(LmWorkloadGraphs, CaptureBlockerNamesWhyTheStepCannotBeStaged) {
+  auto text = std::make_shared<std::vector<uint8_t>>(512);
+  for (std::size_t i = 0; i < text->size(); ++i) (*text)[i] = static_cast<uint8_t>((i * 7) % 256);
+  auto blocker = [&](const std::function<void(GptSpec&)>& edit) {
+    LmData data;
+    data.trainSources = {LmSource{"synthetic", text, 1.0}};
+    data.evalTrainTokens = text;
+    data.validationTokens = text;
+    data.sequenceLength = 8;
+    GptSpec spec;
+    spec.layers = 1;
+    spec.width = 8;
+    spec.heads = 2;
+    spec.context = 8;
+    edit(spec);
+    LmWorkload w(std::move(data), std::make_unique<ParameterArena>(), spec, 2, 0, 0.0f, ShardSpec{});
+    RngStream rng(0, RngPurpose::kInit);
+    w.arena().allocate(rng);
+    if (spec.moeEvery == 0 && spec.dropout == 0.0f) EXPECT_THROW(w.stageBatch(0), std::logic_error);
+    return w.graphCaptureBlocker();
+  };
+  EXPECT_EQ(blocker([](GptSpec&) {}), "CUDA graphs need device: cuda");
+  EXPECT_EQ(blocker([](GptSpec& s) { s.moeEvery = 1; }), "MoE reads its routing back to the host");
+  EXPECT_EQ(blocker([](GptSpec& s) { s.dropout = 0.1f; }), "dropout draws its mask on the host");
 }
 
 }  // namespace

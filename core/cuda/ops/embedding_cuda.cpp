@@ -5,6 +5,11 @@
 // them once for the gather; backward groups the positions of each table row on
 // the host (a counting sort, O(V + T)) and uploads that grouping, so that one
 // block per used row can add its dy rows in position order.
+//
+// Ids already on the device (a workload's staged batch, the model's position
+// ids) are gathered directly; backward scans them on the device
+// (launchEmbeddingBackwardScan), so neither pass touches the host and the step
+// can be captured in a CUDA graph.
 #include "core/cuda/ops/embedding_cuda.h"
 
 #include <limits>
@@ -68,7 +73,52 @@ struct EmbeddingCudaOp final : Op {
   }
 };
 
+struct EmbeddingDeviceIdsOp final : Op {
+  Variable y;
+  ParamView table;
+  const int32_t* ids = nullptr;  // device, [count]
+  std::shared_ptr<const void> keepAlive;
+  int64_t count = 0, vocab = 0, d = 0;
+
+  const char* name() const override { return "embedding(cuda, device ids)"; }
+  void forEachParameter(const ParamVisitor& visit) const override { visit(table); }
+
+  // dy: [T, D] -> dTable: [V, D] (+= dy[t] into row ids[t], t in order)
+  void backward() override {
+    if (!y.hasGrad() || count == 0) return;
+    launchEmbeddingBackwardScan(ids, count, y.grad().data(), table.grad(), vocab, d);
+  }
+};
+
 }  // namespace
+
+Variable embedding(Tape& tape, const int32_t* deviceIds, const Shape& idsShape, const ParamView& table,
+                   std::shared_ptr<const void> keepAlive) {
+  const Shape& ts = table.info().shape;
+  const int64_t vocab = ts.at(0), d = ts.at(1);
+  const int64_t count = shapeNumel(idsShape);
+  if (count > std::numeric_limits<int32_t>::max())
+    throw std::invalid_argument("embedding '" + table.info().name + "': " + std::to_string(count) +
+                                " ids are more than the CUDA op indexes with int32");
+  Shape yShape = idsShape;
+  yShape.push_back(d);
+  Tensor yv = Tensor::empty(yShape, Device::kCuda);
+  if (count > 0) launchEmbeddingGather(deviceIds, table.value(), yv.data(), count, d);
+
+  Variable y(yv, tape.recording() ? RequiresGrad::kYes : RequiresGrad::kNo);
+  if (tape.recording()) {
+    auto op = std::make_unique<EmbeddingDeviceIdsOp>();
+    op->y = y;
+    op->table = table;
+    op->ids = deviceIds;
+    op->keepAlive = std::move(keepAlive);
+    op->count = count;
+    op->vocab = vocab;
+    op->d = d;
+    tape.push(std::move(op));
+  }
+  return y;
+}
 
 Variable embedding(Tape& tape, const std::vector<int32_t>& ids, const Shape& idsShape, const ParamView& table) {
   const Shape& ts = table.info().shape;

@@ -58,6 +58,22 @@ TEST(Embedding, IdsShapeMismatchThrows) {
   EXPECT_THROW(embedding(tape, {0, 1, 2}, {2, 2}, t.table), std::invalid_argument);
 }
 
+// The device-ids overload is GPU only: a table on the cpu is refused in every
+// build (without the CUDA backend: "device ids need the CUDA backend").
+TEST(Embedding, DeviceIdsOverloadRefusesACpuTable) {
+  Table t(3, 2);
+  Tape tape;
+  const int32_t hostIds[] = {0, 1};
+  try {
+    embedding(tape, hostIds, Shape{2}, t.table);
+    FAIL() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    const std::string what = e.what();
+    EXPECT_TRUE(what.find("cuda") != std::string::npos || what.find("CUDA") != std::string::npos) << what;
+  }
+  EXPECT_EQ(tape.size(), 0u);
+}
+
 TEST(Embedding, ParameterGradientsAccumulateAcrossCalls) {
   Table t(2, 1);
   for (int i = 0; i < 2; ++i) {

@@ -209,5 +209,30 @@ TEST_F(DeviceTrainingTest, CudaGraphFallsBackToEagerStepsWhenAnOpCannotBeCapture
   EXPECT_NE(r.statusMessage.find("training.cuda_graph not used"), std::string::npos) << r.statusMessage;
 }
 
+// The dense LM staged on the device (token and position ids in device buffers,
+// the table gradients scanned on the GPU): the captured and replayed step
+// gives the eager GPU run's curve.
+TEST_F(DeviceTrainingTest, LmCudaGraphRunMatchesTheEagerRun) {
+  std::vector<std::string> eager = kTinyLm;
+  eager.push_back("device=cuda");
+  std::vector<std::string> graph = eager;
+  graph.push_back("training.cuda_graph=true");
+  const TrialResult e = run("lm", eager);
+  const TrialResult g = run("lm", graph);
+  expectCurvesClose(e, g, 1e-5);
+  EXPECT_NE(g.statusMessage.find("CUDA graph replayed for"), std::string::npos) << g.statusMessage;
+}
+
+// MoE reads its routing back to the host every step: no graph, eager steps, and the reason.
+TEST_F(DeviceTrainingTest, MoeLmCudaGraphFallsBackAndSaysWhy) {
+  std::vector<std::string> o = kTinyLm;
+  o.push_back("device=cuda");
+  o.push_back("training.cuda_graph=true");
+  const TrialResult r = run("moe_lm", o);
+  EXPECT_EQ(r.status, TrialStatus::kMaxSteps) << r.statusMessage;
+  EXPECT_NE(r.statusMessage.find("training.cuda_graph not used"), std::string::npos) << r.statusMessage;
+  EXPECT_NE(r.statusMessage.find("MoE reads its routing back"), std::string::npos) << r.statusMessage;
+}
+
 }  // namespace
 }  // namespace gaplab
