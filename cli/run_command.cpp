@@ -166,6 +166,10 @@ int runCommand(const RunOptions& options) {
   if (reporter) {
     std::fprintf(stderr, "gaplab run: %s (%s), %d rank(s), results -> %s\n", run.config.workload.c_str(),
                  origin.sourceName.c_str(), comm->size(), out.c_str());
+    if (run.config.device == Device::kCuda && cudaAvailable())
+      std::fprintf(stderr, "gaplab run: on %s, %s matrix products%s\n", cudaDeviceName().c_str(),
+                   toString(run.config.precision).c_str(),
+                   run.config.training.cudaGraph ? ", training step as a CUDA graph" : "");
     if (resume.resume)
       std::fprintf(stderr, "gaplab run: resuming from %s (step %lld)\n", resume.checkpointPath.c_str(),
                    static_cast<long long>(TrialCheckpoint::peek(resume.checkpointPath).step));
