@@ -47,27 +47,19 @@ void AdamW::step(ParameterArena& arena, float learningRate) {
                             stepCount_, kFirstMomentState, kSecondMomentState, 12, adamwBlock);
 }
 
-void AdamW::stageDeviceStep(ParameterArena& arena, float learningRate, void* hostScalars) {
 #if GAPLAB_HAVE_CUDA
+void AdamW::stageDeviceStep(ParameterArena& arena, float learningRate, void* hostScalars) {
   cuda::stageDecoupledAdam(arena,
                            detail::adamStep(options_.beta1, options_.beta2, options_.eps, learningRate, stepCount_),
                            options_.weightDecay, learningRate, kFirstMomentState, kSecondMomentState,
                            static_cast<cuda::DeviceAdamWScalars*>(hostScalars));
-#else
-  (void)arena, (void)learningRate, (void)hostScalars;
-  throwNoCudaBackend();
-#endif
 }
 
 void AdamW::enqueueDeviceUpdate(ParameterArena& arena, const void* deviceScalars) {
-#if GAPLAB_HAVE_CUDA
   cuda::enqueueDecoupledAdam(arena, cuda::DeviceAdamVariant::kAdamW,
                              static_cast<const cuda::DeviceAdamWScalars*>(deviceScalars), kFirstMomentState,
                              kSecondMomentState);
-#else
-  (void)arena, (void)deviceScalars;
-  throwNoCudaBackend();
-#endif
 }
+#endif
 
 }  // namespace gaplab

@@ -32,8 +32,10 @@ class AdamW final : public Optimizer {
   const AdamWOptions& options() const { return options_; }
 
  private:
+#if GAPLAB_HAVE_CUDA
   void stageDeviceStep(ParameterArena& arena, float learningRate, void* hostScalars) override;
   void enqueueDeviceUpdate(ParameterArena& arena, const void* deviceScalars) override;
+#endif
   AdamWOptions options_;
 };
 

@@ -146,8 +146,8 @@ void Lamb::step(ParameterArena& arena, float learningRate) {
   });
 }
 
-void Lamb::stageDeviceStep(ParameterArena& arena, float learningRate, void* hostScalars) {
 #if GAPLAB_HAVE_CUDA
+void Lamb::stageDeviceStep(ParameterArena& arena, float learningRate, void* hostScalars) {
   if (!workspace_) workspace_ = std::make_shared<cuda::LambWorkspace>();
   cuda::stageLamb(*workspace_, arena, options_,
                   detail::adamStep(options_.beta1, options_.beta2, options_.eps, learningRate, stepCount_),
@@ -156,19 +156,11 @@ void Lamb::stageDeviceStep(ParameterArena& arena, float learningRate, void* host
   // ratios into the workspace; lastTrustRatios() copies them on request.
   deviceTrustRatios_ = workspace_->ratios;
   trustRatios_.assign(arena.params().size(), 1.0);
-#else
-  (void)arena, (void)learningRate, (void)hostScalars;
-  throwNoCudaBackend();
-#endif
 }
 
 void Lamb::enqueueDeviceUpdate(ParameterArena& arena, const void* deviceScalars) {
-#if GAPLAB_HAVE_CUDA
   cuda::enqueueLamb(*workspace_, arena, static_cast<const cuda::DeviceLambScalars*>(deviceScalars));
-#else
-  (void)arena, (void)deviceScalars;
-  throwNoCudaBackend();
-#endif
 }
+#endif
 
 }  // namespace gaplab

@@ -47,8 +47,10 @@ class Lamb final : public Optimizer {
   const std::vector<double>& lastTrustRatios() const;
 
  private:
+#if GAPLAB_HAVE_CUDA
   void stageDeviceStep(ParameterArena& arena, float learningRate, void* hostScalars) override;
   void enqueueDeviceUpdate(ParameterArena& arena, const void* deviceScalars) override;
+#endif
   LambOptions options_;
   mutable std::vector<double> trustRatios_;
   // After a GPU step: the ratios as device doubles, until lastTrustRatios() copies them.

@@ -50,27 +50,19 @@ void NAdamW::step(ParameterArena& arena, float learningRate) {
                             stepCount_, kFirstMomentState, kSecondMomentState, 14, nadamwBlock);
 }
 
-void NAdamW::stageDeviceStep(ParameterArena& arena, float learningRate, void* hostScalars) {
 #if GAPLAB_HAVE_CUDA
+void NAdamW::stageDeviceStep(ParameterArena& arena, float learningRate, void* hostScalars) {
   cuda::stageDecoupledAdam(arena,
                            detail::adamStep(options_.beta1, options_.beta2, options_.eps, learningRate, stepCount_),
                            options_.weightDecay, learningRate, kFirstMomentState, kSecondMomentState,
                            static_cast<cuda::DeviceAdamWScalars*>(hostScalars));
-#else
-  (void)arena, (void)learningRate, (void)hostScalars;
-  throwNoCudaBackend();
-#endif
 }
 
 void NAdamW::enqueueDeviceUpdate(ParameterArena& arena, const void* deviceScalars) {
-#if GAPLAB_HAVE_CUDA
   cuda::enqueueDecoupledAdam(arena, cuda::DeviceAdamVariant::kNAdamW,
                              static_cast<const cuda::DeviceAdamWScalars*>(deviceScalars), kFirstMomentState,
                              kSecondMomentState);
-#else
-  (void)arena, (void)deviceScalars;
-  throwNoCudaBackend();
-#endif
 }
+#endif
 
 }  // namespace gaplab

@@ -34,8 +34,10 @@ class NAdamW final : public Optimizer {
   const NAdamWOptions& options() const { return options_; }
 
  private:
+#if GAPLAB_HAVE_CUDA
   void stageDeviceStep(ParameterArena& arena, float learningRate, void* hostScalars) override;
   void enqueueDeviceUpdate(ParameterArena& arena, const void* deviceScalars) override;
+#endif
   NAdamWOptions options_;
 };
 

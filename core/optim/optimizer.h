@@ -95,14 +95,17 @@ class Optimizer {
   // Checks the arena and learning rate (see step()); call first in step().
   void checkStep(const ParameterArena& arena, float learningRate) const;
 
+#if GAPLAB_HAVE_CUDA
   // The GPU halves of a step, called by stageStep / enqueueUpdate for a GPU
-  // arena in a CUDA build only. stageDeviceStep runs after ++stepCount_ and
-  // writes this step's scalars to `hostScalars` (pinned, StepScalars::kCapacity
-  // bytes); enqueueDeviceUpdate launches the kernels, which read them from
-  // `deviceScalars`. Every optimizer implements both.
+  // arena (declared in CUDA builds only: nothing else can call them).
+  // stageDeviceStep runs after ++stepCount_ and writes this step's scalars to
+  // `hostScalars` (pinned, StepScalars::kCapacity bytes); enqueueDeviceUpdate
+  // launches the kernels, which read them from `deviceScalars`. Every optimizer
+  // implements both.
   virtual void stageDeviceStep(ParameterArena& arena, float learningRate, void* hostScalars) = 0;
   virtual void enqueueDeviceUpdate(ParameterArena& arena, const void* deviceScalars) = 0;
-  // The std::logic_error the hooks throw in a build without the CUDA backend.
+#endif
+  // The std::logic_error stageStep / enqueueUpdate throw in a build without the CUDA backend.
   [[noreturn]] void throwNoCudaBackend() const;
 
   int64_t stepCount_ = 0;

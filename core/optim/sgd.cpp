@@ -69,22 +69,14 @@ void Sgd::step(ParameterArena& arena, float learningRate) {
   ++stepCount_;
 }
 
-void Sgd::stageDeviceStep(ParameterArena& arena, float learningRate, void* hostScalars) {
 #if GAPLAB_HAVE_CUDA
+void Sgd::stageDeviceStep(ParameterArena& arena, float learningRate, void* hostScalars) {
   cuda::stageSgd(arena, options_, learningRate, static_cast<cuda::DeviceSgdScalars*>(hostScalars));
-#else
-  (void)arena, (void)learningRate, (void)hostScalars;
-  throwNoCudaBackend();
-#endif
 }
 
 void Sgd::enqueueDeviceUpdate(ParameterArena& arena, const void* deviceScalars) {
-#if GAPLAB_HAVE_CUDA
   cuda::enqueueSgd(arena, options_, static_cast<const cuda::DeviceSgdScalars*>(deviceScalars));
-#else
-  (void)arena, (void)deviceScalars;
-  throwNoCudaBackend();
-#endif
 }
+#endif
 
 }  // namespace gaplab

@@ -31,8 +31,10 @@ class Sgd final : public Optimizer {
   const SgdOptions& options() const { return options_; }
 
  private:
+#if GAPLAB_HAVE_CUDA
   void stageDeviceStep(ParameterArena& arena, float learningRate, void* hostScalars) override;
   void enqueueDeviceUpdate(ParameterArena& arena, const void* deviceScalars) override;
+#endif
   SgdOptions options_;
 };
 

@@ -26,20 +26,46 @@ __device__ __forceinline__ void covering(int64_t i, int64_t out, const PoolGeome
   hi = min((i + g.padding) / g.stride, out - 1);
 }
 
+// Output element i of [planes, oh, ow]: its plane q and its window
+// [h0, h1) x [w0, w1) in that plane of the input.
+struct OutputWindow {
+  int64_t q, h0, h1, w0, w1;
+};
+__device__ __forceinline__ OutputWindow outputWindow(int64_t i, const PoolGeometry& g) {
+  OutputWindow o;
+  o.q = i / (g.oh * g.ow);
+  const int64_t rest = i - o.q * g.oh * g.ow;
+  const int64_t oi = rest / g.ow, oj = rest - oi * g.ow;
+  window(oi, g.h, g, o.h0, o.h1);
+  window(oj, g.w, g, o.w0, o.w1);
+  return o;
+}
+
+// Input element i of [planes, h, w]: its plane q, its index idx in the plane and
+// the outputs [oi0, oi1] x [oj0, oj1] whose windows cover it.
+struct CoveringOutputs {
+  int64_t q, idx, oi0, oi1, oj0, oj1;
+};
+__device__ __forceinline__ CoveringOutputs coveringOutputs(int64_t i, const PoolGeometry& g) {
+  CoveringOutputs c;
+  c.q = i / (g.h * g.w);
+  c.idx = i - c.q * g.h * g.w;
+  const int64_t ih = c.idx / g.w, iw = c.idx - ih * g.w;
+  covering(ih, g.oh, g, c.oi0, c.oi1);
+  covering(iw, g.ow, g, c.oj0, c.oj1);
+  return c;
+}
+
 __global__ void maxPoolForwardKernel(const float* __restrict__ x, float* __restrict__ y, int32_t* __restrict__ argmax,
                                      PoolGeometry g) {
   const int64_t total = g.planes * g.oh * g.ow;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
-    const int64_t q = i / (g.oh * g.ow), rest = i - q * g.oh * g.ow;
-    const int64_t oi = rest / g.ow, oj = rest - oi * g.ow;
-    int64_t h0, h1, w0, w1;
-    window(oi, g.h, g, h0, h1);
-    window(oj, g.w, g, w0, w1);
-    const float* plane = x + q * g.h * g.w;
-    int64_t best = h0 * g.w + w0;
+    const OutputWindow o = outputWindow(i, g);
+    const float* plane = x + o.q * g.h * g.w;
+    int64_t best = o.h0 * g.w + o.w0;
     float bestValue = plane[best];
-    for (int64_t ih = h0; ih < h1; ++ih)
-      for (int64_t iw = w0; iw < w1; ++iw) {
+    for (int64_t ih = o.h0; ih < o.h1; ++ih)
+      for (int64_t iw = o.w0; iw < o.w1; ++iw) {
         const float v = plane[ih * g.w + iw];
         if (v > bestValue || (isnan(v) && !isnan(bestValue))) {
           bestValue = v;
@@ -55,17 +81,13 @@ __global__ void maxPoolBackwardKernel(const float* __restrict__ dy, const int32_
                                       PoolGeometry g, bool accumulate) {
   const int64_t total = g.planes * g.h * g.w;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
-    const int64_t q = i / (g.h * g.w), idx = i - q * g.h * g.w;
-    const int64_t ih = idx / g.w, iw = idx - ih * g.w;
-    int64_t oi0, oi1, oj0, oj1;
-    covering(ih, g.oh, g, oi0, oi1);
-    covering(iw, g.ow, g, oj0, oj1);
-    const float* dyPlane = dy + q * g.oh * g.ow;
-    const int32_t* argPlane = argmax + q * g.oh * g.ow;
+    const CoveringOutputs c = coveringOutputs(i, g);
+    const float* dyPlane = dy + c.q * g.oh * g.ow;
+    const int32_t* argPlane = argmax + c.q * g.oh * g.ow;
     float acc = accumulate ? dx[i] : 0.0f;
-    for (int64_t oi = oi0; oi <= oi1; ++oi)
-      for (int64_t oj = oj0; oj <= oj1; ++oj)
-        if (argPlane[oi * g.ow + oj] == idx) acc += dyPlane[oi * g.ow + oj];
+    for (int64_t oi = c.oi0; oi <= c.oi1; ++oi)
+      for (int64_t oj = c.oj0; oj <= c.oj1; ++oj)
+        if (argPlane[oi * g.ow + oj] == c.idx) acc += dyPlane[oi * g.ow + oj];
     dx[i] = acc;
   }
 }
@@ -74,15 +96,11 @@ __global__ void avgPoolForwardKernel(const float* __restrict__ x, float* __restr
   const int64_t total = g.planes * g.oh * g.ow;
   const float inv = 1.0f / static_cast<float>(g.kernel * g.kernel);
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
-    const int64_t q = i / (g.oh * g.ow), rest = i - q * g.oh * g.ow;
-    const int64_t oi = rest / g.ow, oj = rest - oi * g.ow;
-    int64_t h0, h1, w0, w1;
-    window(oi, g.h, g, h0, h1);
-    window(oj, g.w, g, w0, w1);
-    const float* plane = x + q * g.h * g.w;
+    const OutputWindow o = outputWindow(i, g);
+    const float* plane = x + o.q * g.h * g.w;
     float s = 0.0f;
-    for (int64_t ih = h0; ih < h1; ++ih)
-      for (int64_t iw = w0; iw < w1; ++iw) s += plane[ih * g.w + iw];
+    for (int64_t ih = o.h0; ih < o.h1; ++ih)
+      for (int64_t iw = o.w0; iw < o.w1; ++iw) s += plane[ih * g.w + iw];
     y[i] = s * inv;
   }
 }
@@ -91,15 +109,11 @@ __global__ void avgPoolBackwardKernel(const float* __restrict__ dy, float* dx, P
   const int64_t total = g.planes * g.h * g.w;
   const float inv = 1.0f / static_cast<float>(g.kernel * g.kernel);
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < total; i += int64_t(gridDim.x) * blockDim.x) {
-    const int64_t q = i / (g.h * g.w), idx = i - q * g.h * g.w;
-    const int64_t ih = idx / g.w, iw = idx - ih * g.w;
-    int64_t oi0, oi1, oj0, oj1;
-    covering(ih, g.oh, g, oi0, oi1);
-    covering(iw, g.ow, g, oj0, oj1);
-    const float* dyPlane = dy + q * g.oh * g.ow;
+    const CoveringOutputs c = coveringOutputs(i, g);
+    const float* dyPlane = dy + c.q * g.oh * g.ow;
     float acc = accumulate ? dx[i] : 0.0f;
-    for (int64_t oi = oi0; oi <= oi1; ++oi)
-      for (int64_t oj = oj0; oj <= oj1; ++oj) acc += __fmul_rn(dyPlane[oi * g.ow + oj], inv);  // no FMA: the CPU rounds g = dy * inv first
+    for (int64_t oi = c.oi0; oi <= c.oi1; ++oi)
+      for (int64_t oj = c.oj0; oj <= c.oj1; ++oj) acc += __fmul_rn(dyPlane[oi * g.ow + oj], inv);  // no FMA: the CPU rounds g = dy * inv first
     dx[i] = acc;
   }
 }
